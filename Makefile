@@ -1,0 +1,55 @@
+# Entry points. Everything installs itself into .venv from requirements.lock.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint typecheck bench eval demo migrate clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.8
+	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lock:
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock
+
+migrate: install
+	@$(BIN)/python manage.py migrate --noinput -v0
+
+## make run: migrate, print a demo key, run web + worker + beat in the foreground (Ctrl-C stops all)
+run: migrate
+	@$(BIN)/python scripts/run.py --port $(PORT)
+
+## make test: install and run the whole suite (on $$DATABASE_URL, else the embedded default)
+test: install
+	@bash scripts/test-prereqs.sh
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy config lucro
+
+## make bench: ingestion / enrichment / summary benchmarks against $$DATABASE_URL
+bench: install
+	@$(BIN)/python -m bench $(BENCH_ARGS)
+
+## make eval: accuracy and coverage of the enricher chain on a labelled CSV
+eval: migrate
+	@$(BIN)/python manage.py evaluate_enrichers $(EVAL_CSV)
+
+## make demo: drive the server that `make run` started with the simulator
+demo: install
+	@$(BIN)/python manage.py simulate_integration --url http://127.0.0.1:$(PORT) --token "$$(cat var/demo-api-key)"
+
+clean:
+	rm -rf var/*.sqlite3* var/broker var/cache

@@ -1,0 +1,258 @@
+"""Lucro settings: one module, driven by environment variables only (12-factor).
+
+With no variables set the embedded default runs: SQLite in WAL mode under ``var/``, a
+filesystem Celery broker and a file cache, so a bare machine needs no server at all.
+``DATABASE_URL``, ``CELERY_BROKER_URL`` and ``CACHE_URL`` switch to real servers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list, env_range, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("LUCRO_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+LUCRO_ENV = env_str("LUCRO_ENV", "development")
+if LUCRO_ENV not in ("development", "test", "production"):
+    raise ImproperlyConfigured("LUCRO_ENV must be development, test or production")
+PRODUCTION = LUCRO_ENV == "production"
+
+_INSECURE_KEY = "insecure-development-key-do-not-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", _INSECURE_KEY)
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_prometheus",
+    "lucro.core",
+    "lucro.tenancy",
+    "lucro.enrichment",
+    "lucro.ingestion",
+    "lucro.reports",
+    "lucro.ops",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "lucro.ops.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = True
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "lucro.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers (the web) and the writer (a worker) run side by side;
+                # IMMEDIATE takes the write lock at BEGIN so two writers queue on the
+                # busy timeout instead of failing with "database is locked" mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+                ),
+            },
+            "TEST": {"NAME": str(VAR_DIR / "test-lucro.sqlite3")},
+        }
+    }
+DATABASES["default"].setdefault("TEST", {})
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------------------
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "lucro",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+else:
+    # A file cache rather than local memory: the web process and the worker are different
+    # processes, and a version bumped by one must be seen by the other.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Celery -------------------------------------------------------------------------------
+BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("out", "processed"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(BROKER_DIR / "out"),
+        "data_folder_out": str(BROKER_DIR / "out"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A message not acknowledged within this window is redelivered (Redis); it must
+        # exceed the hard time limit of the longest task.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    }
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Lucro behaviour ----------------------------------------------------------------------
+INGEST_MAX_TRANSACTIONS = env_int("INGEST_MAX_TRANSACTIONS", 10_000, minimum=1)
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024)
+INGEST_MAX_STRING_LENGTH = env_int("INGEST_MAX_STRING_LENGTH", 1024, minimum=16)
+# Django's own form limit must not cut the ingestion body before our own 413 check does.
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
+IDEMPOTENCY_RETENTION_DAYS = env_int("IDEMPOTENCY_RETENTION_DAYS", 30, minimum=1)
+
+ENRICHERS = env_list("ENRICHERS", ["lucro.enrichment.enrichers.RuleEnricher"])
+ENRICH_CHUNK_SIZE = env_int("ENRICH_CHUNK_SIZE", 2_000, minimum=1)
+ENRICH_MAX_ATTEMPTS = env_int("ENRICH_MAX_ATTEMPTS", 3, minimum=1)
+ENRICH_VISIBILITY_TIMEOUT = env_int("ENRICH_VISIBILITY_TIMEOUT", 300, minimum=1)
+ENRICH_SWEEP_INTERVAL = env_float("ENRICH_SWEEP_INTERVAL", 30.0)
+ENRICH_SIMULATED_LATENCY = env_range("ENRICH_SIMULATED_LATENCY")
+ENRICH_RETRY_BACKOFF = env_float("ENRICH_RETRY_BACKOFF", 2.0)
+
+REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1)
+REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)
+
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
+HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
+
+# --- DRF ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["lucro.tenancy.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["lucro.tenancy.permissions.HasOrganization"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "lucro.core.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lucro API",
+    "DESCRIPTION": "Transaction ingestion, enrichment and reporting.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Static, i18n -------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_JSON = env_bool("LOG_JSON", PRODUCTION)
+LOGGING_CONFIG = None  # lucro.ops.logging configures structlog and the stdlib root logger.
+
+# --- Production safety --------------------------------------------------------------------
+if PRODUCTION:
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG must be off")
+    if SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 50:
+        problems.append("SECRET_KEY must be set to a long random value")
+    if not IS_POSTGRES:
+        problems.append("DATABASE_URL must point at PostgreSQL (SQLite is for development)")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must be set")
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # /api/health/ and /metrics must answer plain HTTP probes from inside the cluster.
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^api/live/", r"^metrics$"]
+
+from lucro.ops.logging import configure_logging  # noqa: E402
+
+configure_logging(json_output=LOG_JSON, level=LOG_LEVEL)

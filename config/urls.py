@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+api_v1 = [
+    path("", include("lucro.ingestion.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    # The unversioned paths existing integrations already use.
+    path("api/", include("lucro.ingestion.urls_legacy")),
+]
+
+handler400 = "lucro.core.views.bad_request"
+handler403 = "lucro.core.views.permission_denied"
+handler404 = "lucro.core.views.not_found"
+handler500 = "lucro.core.views.server_error"

@@ -1,0 +1,194 @@
+"""RFC 9457 problem details: one error type for the application and one DRF handler.
+
+Every error the API returns, whatever raised it, leaves through ``problem_exception_handler``
+as ``application/problem+json`` with ``type``, ``title``, ``status`` and ``detail``; validation
+errors add ``errors``, a list of ``{"pointer": "/transactions/3/amount", "detail": …}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://lucro.dev/problems/"
+
+logger = structlog.get_logger(__name__)
+
+
+class ApplicationError(Exception):
+    """An error the API reports to its caller as a problem document."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        title: str | None = None,
+        errors: Sequence[Mapping[str, str]] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        if title is not None:
+            self.title = title
+        self.errors = list(errors or [])
+        self.extra = dict(extra or {})
+
+    def as_problem(self) -> dict[str, Any]:
+        """Return the problem document for this error."""
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(ApplicationError):
+    status = 400
+    code = "validation-error"
+    title = "Invalid request"
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(ApplicationError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(ApplicationError):
+    status = 413
+    code = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(ApplicationError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+def pointer_escape(token: str | int) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def drf_detail_to_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Flatten DRF's nested error details into a list of JSON-pointer errors."""
+    if isinstance(detail, dict):
+        out: list[dict[str, str]] = []
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                out.extend(drf_detail_to_errors(value, prefix))
+            else:
+                out.extend(drf_detail_to_errors(value, f"{prefix}/{pointer_escape(key)}"))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [{"pointer": prefix or "", "detail": str(item)} for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            if item:
+                out.extend(drf_detail_to_errors(item, f"{prefix}/{index}"))
+        return out
+    return [{"pointer": prefix or "", "detail": str(detail)}]
+
+
+def problem_response(error: ApplicationError, headers: Mapping[str, str] | None = None) -> Response:
+    """Return a DRF response carrying ``error`` as problem+json."""
+    response = Response(error.as_problem(), status=error.status, headers=dict(headers or {}))
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def _from_drf(exc: drf_exceptions.APIException) -> ApplicationError:
+    status = exc.status_code
+    if isinstance(exc, drf_exceptions.ValidationError):
+        errors = drf_detail_to_errors(exc.detail)
+        return ValidationFailed(
+            f"{len(errors)} field(s) are invalid." if errors else "The request is invalid.",
+            errors=errors,
+        )
+    if isinstance(exc, drf_exceptions.ParseError):
+        return ApplicationError(str(exc.detail), status=400, code="malformed-body",
+                                title="Malformed request body")
+    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+        return UnsupportedMediaType(str(exc.detail))
+    if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
+        return ApplicationError(str(exc.detail), status=401, code="unauthorized",
+                                title="Unauthorized")
+    if isinstance(exc, drf_exceptions.PermissionDenied):
+        return ApplicationError(str(exc.detail), status=403, code="forbidden", title="Forbidden")
+    if isinstance(exc, drf_exceptions.NotFound):
+        return NotFound(str(exc.detail))
+    if isinstance(exc, drf_exceptions.MethodNotAllowed):
+        return ApplicationError(str(exc.detail), status=405, code="method-not-allowed",
+                                title="Method not allowed")
+    if isinstance(exc, drf_exceptions.NotAcceptable):
+        return ApplicationError(str(exc.detail), status=406, code="not-acceptable",
+                                title="Not acceptable")
+    if isinstance(exc, drf_exceptions.Throttled):
+        return ApplicationError(str(exc.detail), status=429, code="throttled",
+                                title="Too many requests")
+    return ApplicationError(str(exc.detail), status=status, code="error", title="Error")
+
+
+def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+    """Turn any exception raised in a DRF view into a problem+json response.
+
+    Unexpected exceptions are logged with their traceback and answered with a generic 500
+    problem document: the caller never sees a traceback.
+    """
+    headers: dict[str, str] = {}
+    if isinstance(exc, ApplicationError):
+        error = exc
+    elif isinstance(exc, Http404):
+        error = NotFound("The resource does not exist.")
+    elif isinstance(exc, PermissionDenied):
+        error = ApplicationError("Permission denied.", status=403, code="forbidden",
+                                 title="Forbidden")
+    elif isinstance(exc, drf_exceptions.APIException):
+        error = _from_drf(exc)
+        if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
+            headers["WWW-Authenticate"] = 'Token realm="api"'
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait))
+    else:
+        logger.exception("unhandled_error", error=type(exc).__name__)
+        error = ApplicationError("An unexpected error occurred.", status=500,
+                                 code="internal-error", title="Internal server error")
+    set_rollback()
+    return problem_response(error, headers)
+
+
+def problem_json_response(error: ApplicationError) -> JsonResponse:
+    """Return a plain Django response (for code outside DRF views, e.g. handlers)."""
+    return JsonResponse(error.as_problem(), status=error.status, content_type=PROBLEM_CONTENT_TYPE)

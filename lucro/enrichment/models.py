@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.Model):
+    """A two-level category: a primary (``parent`` is null) or a detailed one under it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=120, unique=True)
+    code = models.CharField(max_length=120, unique=True, help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE")
+    name = models.CharField(max_length=200, help_text="Full name, e.g. Food & Drink › Coffee")
+    short_name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_primary(self) -> bool:
+        return self.parent_id is None
+
+
+class Rule(models.Model):
+    """A categorisation rule: global (no organization) or an organization's own."""
+
+    class Field(models.TextChoices):
+        MERCHANT = "merchant", "Merchant name"
+        DESCRIPTION = "description", "Description"
+        EITHER = "either", "Merchant or description"
+
+    class MatchType(models.TextChoices):
+        CONTAINS = "contains", "Contains"
+        EXACT = "exact", "Exact"
+        STARTS_WITH = "starts_with", "Starts with"
+        REGEX = "regex", "Regular expression"
+
+    class Direction(models.TextChoices):
+        ANY = "any", "Any"
+        IN = "in", "Money in"
+        OUT = "out", "Money out"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("tenancy.Organization", null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="rules",
+                                     help_text="Empty for a global default rule.")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
+    pattern = models.CharField(max_length=500)
+    field = models.CharField(max_length=12, choices=Field.choices, default=Field.EITHER)
+    match_type = models.CharField(max_length=12, choices=MatchType.choices,
+                                  default=MatchType.CONTAINS)
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.ANY)
+    priority = models.IntegerField(default=50, help_text="Higher wins.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        indexes = [models.Index(fields=["organization", "is_active"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(pattern=""), name="rule_pattern_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_match_type_display()} {self.pattern!r} → {self.category.slug}"
+
+
+class RuleSetVersion(models.Model):
+    """One row whose counter every rule write bumps; workers compare it to rebuild."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"rules v{self.version}"

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lucro.core.errors import PayloadTooLarge, UnsupportedMediaType
+from lucro.core.openapi import problem
+from lucro.ingestion.selectors import batch_detail
+from lucro.ingestion.serializers import (
+    BatchDetailSerializer,
+    IngestRequestSerializer,
+    IngestResponseSerializer,
+)
+from lucro.ingestion.services import batch_ingest, batch_location
+from lucro.ops.context import current_request_id
+from lucro.tenancy.authentication import request_organization
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/")
+                                           and media.endswith("+json"))
+
+
+class IngestTransactionsApi(APIView):
+    """Accept a batch of accounts and transactions; enrichment runs afterwards."""
+
+    # The body is read raw and decoded by msgspec (see ingestion.payload), not DRF parsers.
+    parser_classes: list[type] = []
+
+    @extend_schema(
+        operation_id="ingest_transactions",
+        request=IngestRequestSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     required=False,
+                                     description="Same as request_id in the body.")],
+        responses={202: IngestResponseSerializer, 400: problem("Invalid payload"),
+                   401: problem("No or bad credentials"),
+                   409: problem("Idempotency key reused with another body"),
+                   413: problem("Body or batch too large"),
+                   415: problem("Not JSON")},
+    )
+    def post(self, request: Request) -> Response:
+        if not _is_json(request.content_type or ""):
+            raise UnsupportedMediaType("Send the batch as application/json.")
+        limit = settings.INGEST_MAX_BODY_BYTES
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"The body is over {limit} bytes.")
+        body = request.body
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The body is over {limit} bytes.")
+        result = batch_ingest(
+            organization=request_organization(request), body=body, api_key=request.auth,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            correlation_id=current_request_id() or "",
+        )
+        headers = {"Location": batch_location(result.batch_id)}
+        if result.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(result.body, status=202, headers=headers)
+
+
+class BatchDetailApi(APIView):
+    @extend_schema(operation_id="batch_detail",
+                   responses={200: BatchDetailSerializer, 401: problem("No or bad credentials"),
+                              404: problem("No such batch")})
+    def get(self, request: Request, batch_id: str) -> Response:
+        return Response(batch_detail(organization=request_organization(request),
+                                     batch_id=batch_id))

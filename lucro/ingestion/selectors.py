@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count
+
+from lucro.core.errors import NotFound
+from lucro.ingestion.models import Batch, IngestionStatus, Transaction
+from lucro.ingestion.services import batch_location
+from lucro.tenancy.models import Organization
+
+
+def parse_uuid(value: str, what: str) -> uuid.UUID:
+    """Return ``value`` as a UUID; anything else is a missing ``what`` (404)."""
+    try:
+        return uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise NotFound(f"No such {what}.") from exc
+
+
+def batch_get(*, organization: Organization, batch_id: str) -> Batch:
+    """Return the caller's batch; another tenant's batch is as missing as a made-up id."""
+    batch = Batch.objects.filter(organization=organization,
+                                 pk=parse_uuid(batch_id, "batch")).first()
+    if batch is None:
+        raise NotFound("No such batch.")
+    return batch
+
+
+def batch_status_counts(*, batch: Batch) -> dict[str, int]:
+    """Return how many of the batch's transactions are in each status (all four keys)."""
+    counts = {status.value: 0 for status in IngestionStatus}
+    rows = (Transaction.objects.filter(batch=batch).values("ingestion_status")
+            .annotate(n=Count("id")).order_by())
+    for row in rows:
+        counts[row["ingestion_status"]] = row["n"]
+    return counts
+
+
+def batch_status_from_counts(counts: dict[str, int]) -> str:
+    """Derive a batch's status from its rows' statuses (SPEC §5)."""
+    in_flight = counts["pending"] + counts["processing"]
+    if in_flight == 0:
+        return Batch.Status.FAILED if counts["failed"] else Batch.Status.COMPLETED
+    if counts["processing"] or counts["completed"] or counts["failed"]:
+        return Batch.Status.PROCESSING
+    return Batch.Status.PENDING
+
+
+def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]:
+    """Return the status document of one batch."""
+    batch = batch_get(organization=organization, batch_id=batch_id)
+    counts = batch_status_counts(batch=batch)
+    return {
+        "batch_id": str(batch.id),
+        "kind": batch.kind,
+        "status": batch_status_from_counts(counts),
+        "request_id": batch.request_id,
+        "total_transactions": batch.total_transactions,
+        "created": batch.created_count,
+        "updated": batch.updated_count,
+        "unchanged": batch.unchanged_count,
+        "counts": counts,
+        "received_at": batch.received_at,
+        "started_at": batch.started_at,
+        "finished_at": batch.finished_at,
+        "links": {"self": batch_location(batch.id)},
+    }

@@ -1,0 +1,12 @@
+"""The correlation id of the work in progress (a request, or a task it caused)."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """Return the correlation id of the current request or task, if any."""
+    return request_id_var.get()

@@ -1,0 +1,105 @@
+"""Run every Lucro process in the foreground: web, one worker and beat.
+
+Ctrl-C (or SIGTERM) stops them all; if one dies, the others are stopped too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def demo_key() -> str:
+    """Return the demo organization's key, creating it once (kept in var/demo-api-key)."""
+    path = ROOT / "var" / "demo-api-key"
+    if path.exists():
+        key = path.read_text().strip()
+        check = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "import sys\nfrom lucro.tenancy.models import ApiKey\n"
+             "from lucro.tenancy.services import api_key_hash\n"
+             f"sys.exit(0 if ApiKey.objects.filter(hashed_key=api_key_hash({key!r}), "
+             "revoked_at__isnull=True).exists() else 1)"],
+            cwd=ROOT, capture_output=True, check=False)
+        if check.returncode == 0:
+            return key
+    out = subprocess.run(
+        [sys.executable, "manage.py", "create_api_key", "--org", "demo", "--name", "make run"],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    key = out.stdout.strip().splitlines()[-1]
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    args = parser.parse_args()
+    key = demo_key()
+    commands = {
+        "web": [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{args.port}"],
+        "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "INFO",
+                   "--concurrency", "1", "--without-gossip", "--without-mingle",
+                   "--without-heartbeat", "-n", "worker@%h"],
+        "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "INFO"],
+    }
+    procs = {name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+             for name, cmd in commands.items()}
+    url = f"http://127.0.0.1:{args.port}"
+    print(f"""
+Lucro is starting: web, worker and beat.
+  API:      {url}/api/v1/
+  Docs:     {url}/api/v1/docs/
+  Admin:    {url}/admin/  (create a user: .venv/bin/python manage.py createsuperuser)
+  Demo key: {key}
+
+  curl -X POST {url}/api/v1/integrations/transactions/ \\
+    -H "Authorization: Token {key}" -H "Content-Type: application/json" \\
+    -d '{{"accounts":[{{"account_id":"acc_1","name":"Checking","type":"depository"}}],
+         "transactions":[{{"transaction_id":"tx_1","account_id":"acc_1","amount":-4.5,
+         "iso_currency_code":"USD","date":"2025-10-30","name":"STARBUCKS #123"}}]}}'
+
+Ctrl-C stops everything.
+""", flush=True)
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                print(f"{name} exited with {proc.returncode}; stopping the others.", flush=True)
+                code = proc.returncode or 1
+                stopping = True
+                break
+        time.sleep(0.3)
+    for proc in procs.values():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
