@@ -3,6 +3,8 @@ from django.urls import include, path
 
 api_v1 = [
     path("", include("lucro.ingestion.urls")),
+    path("", include("lucro.enrichment.urls")),
+    path("", include("lucro.reports.urls")),
 ]
 
 urlpatterns = [
@@ -10,6 +12,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The unversioned paths existing integrations already use.
     path("api/", include("lucro.ingestion.urls_legacy")),
+    path("api/", include("lucro.reports.urls_legacy")),
+    # Health, liveness, metrics, schema and docs.
+    path("", include("lucro.ops.urls")),
 ]
 
 handler400 = "lucro.core.views.bad_request"

@@ -11,7 +11,8 @@ class Category(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=120, unique=True)
-    code = models.CharField(max_length=120, unique=True, help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE")
+    code = models.CharField(max_length=120, unique=True,
+                            help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE")
     name = models.CharField(max_length=200, help_text="Full name, e.g. Food & Drink › Coffee")
     short_name = models.CharField(max_length=120)
     description = models.TextField(blank=True)

@@ -1,0 +1,51 @@
+"""Shared pieces of `make bench`: timing helpers and the result table."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class BenchRow:
+    """One line of the results table."""
+
+    path: str
+    measured: str
+    target: str
+    reference: str
+    verdict: str  # "PASS", "FAIL" or "-" when there is no target
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Run ``fn`` ``repeat`` times; return each run's wall time in seconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def print_table(rows: list[BenchRow]) -> None:
+    headers = ("path", "measured", "target", "reference (same run)", "verdict")
+    cells = [headers] + [(r.path, r.measured, r.target, r.reference, r.verdict) for r in rows]
+    widths = [max(len(str(c[i])) for c in cells) for i in range(len(headers))]
+    line = "  ".join("-" * w for w in widths)
+    print(line)
+    for index, row in enumerate(cells):
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+        if index == 0:
+            print(line)
+    print(line, flush=True)
