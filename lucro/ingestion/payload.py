@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -286,9 +287,108 @@ def _parse_date(value: str) -> tuple[dt.date, dt.datetime | None] | None:
     return utc.date(), utc
 
 
+@cache
+def _fast_decoder(max_string: int) -> msgspec.json.Decoder[Any]:
+    """Return a typed decoder for the common case of a valid batch.
+
+    Typed decoding checks types, lengths and currency codes in C; it stops at the first
+    problem, so any failure falls back to the thorough pass that lists them all.
+    """
+    # defstruct, not class statements: with postponed annotations msgspec could not
+    # resolve types local to this function.
+    short = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    text = Annotated[str, msgspec.Meta(max_length=max_string)]
+    upto64 = Annotated[str, msgspec.Meta(max_length=64)]
+    datestr = Annotated[str, msgspec.Meta(max_length=40)]
+    currency = Literal[tuple(sorted(MINOR_UNITS))]  # type: ignore[valid-type]
+    fast_account = msgspec.defstruct("FastAccount", [
+        ("account_id", short), ("name", short),
+        ("type", Annotated[str, msgspec.Meta(min_length=1, max_length=64)]),
+        ("subtype", upto64 | None, None),
+        ("mask", Annotated[str, msgspec.Meta(max_length=32)] | None, None),
+        ("iso_currency_code", currency | None, None),
+    ])
+    fast_transaction = msgspec.defstruct("FastTransaction", [
+        ("transaction_id", short), ("account_id", short), ("amount", Decimal),
+        ("iso_currency_code", currency), ("date", datestr),
+        ("authorized_date", datestr | None, None), ("name", text | None, None),
+        ("merchant_name", text | None, None), ("payment_channel", upto64 | None, None),
+        ("pending", bool | None, None),
+    ])
+    fast_batch = msgspec.defstruct("FastBatch", [
+        ("accounts", list[fast_account]),  # type: ignore[valid-type]
+        ("transactions", list[fast_transaction]),  # type: ignore[valid-type]
+        ("total_transactions", int | None, None),
+        ("request_id", short | None, None),
+    ])
+    return msgspec.json.Decoder(fast_batch)
+
+
+def _parse_fast(body: bytes, max_transactions: int, max_string: int,
+                header_key: str | None) -> BatchIn | None:
+    """Return the batch if it is valid, or None to let the thorough pass explain why not."""
+    # JSON can only carry a NUL as this escape; such bodies take the thorough path.
+    if b"\\u0000" in body:
+        return None
+    try:
+        fast = _fast_decoder(max_string).decode(body)
+    except msgspec.DecodeError:
+        return None
+    n = len(fast.transactions)
+    if not 0 < n <= max_transactions or (fast.total_transactions not in (None, n)):
+        return None
+    if fast.request_id is not None and (not fast.request_id.strip() or (
+            header_key is not None and fast.request_id != header_key)):
+        return None
+    accounts = []
+    for a in fast.accounts:
+        if not (a.account_id.strip() and a.name.strip() and a.type.strip()):
+            return None
+        accounts.append(AccountIn(a.account_id, a.name, a.type, a.subtype, a.mask,
+                                  a.iso_currency_code))
+    if len({a.account_id for a in accounts}) != len(accounts):
+        return None
+    dates: dict[str, tuple[dt.date, dt.datetime | None] | None] = {}
+    minor = MINOR_UNITS
+    out = []
+    append = out.append
+    for t in fast.transactions:
+        amount = t.amount
+        if not amount.is_finite() or not amount or amount.adjusted() > MAX_AMOUNT_ADJUSTED_EXPONENT:
+            return None
+        exponent = amount.as_tuple().exponent
+        if -exponent > minor[t.iso_currency_code]:  # type: ignore[operator]
+            return None  # possibly only trailing zeros: the thorough pass decides
+        raw_date = t.date
+        parsed = dates.get(raw_date)
+        if parsed is None:
+            parsed = dates[raw_date] = _parse_date(raw_date)
+            if parsed is None:
+                return None
+        authorized: dt.date | None = None
+        if t.authorized_date is not None:
+            auth = dates.get(t.authorized_date)
+            if auth is None:
+                auth = dates[t.authorized_date] = _parse_date(t.authorized_date)
+                if auth is None:
+                    return None
+            authorized = auth[0]
+        if not t.transaction_id.strip() or not t.account_id.strip():
+            return None
+        append(TransactionIn(t.transaction_id, t.account_id, amount, t.iso_currency_code,
+                             parsed[0], parsed[1], authorized, t.name, t.merchant_name,
+                             t.payment_channel, bool(t.pending)))
+    if len({t.transaction_id for t in out}) != n:
+        return None
+    return BatchIn(accounts, out, fast.request_id or header_key, fast.total_transactions)
+
+
 def parse_batch(body: bytes, *, max_transactions: int, max_string: int,
                 header_key: str | None) -> BatchIn:
     """Decode and validate ``body``; raise a problem listing every invalid field."""
+    fast = _parse_fast(body, max_transactions, max_string, header_key)
+    if fast is not None:
+        return fast
     data = decode_body(body)
     if type(data) is not dict:
         raise ValidationFailed("The body must be a JSON object.",
