@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -174,6 +175,12 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
     elif isinstance(exc, PermissionDenied):
         error = ApplicationError("Permission denied.", status=403, code="forbidden",
                                  title="Forbidden")
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (a NUL byte in text on PostgreSQL, a number out
+        # of range) that slipped past a serializer: the caller's input, not our failure.
+        logger.warning("data_error", error=str(exc).splitlines()[0])
+        error = ValidationFailed("A value in the request cannot be stored (for example a NUL "
+                                 "character or an out-of-range number).")
     elif isinstance(exc, drf_exceptions.APIException):
         error = _from_drf(exc)
         if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):

@@ -25,18 +25,25 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return int(self.object_list[: self.CAP + 1].count())
+        return int(self.object_list[: self.CAP + 1].count())  # type: ignore[attr-defined]
 
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("account_id", "name", "organization", "type", "subtype", "mask", "currency",
-                    "created_at")
+    list_display = (
+        "account_id",
+        "name",
+        "organization",
+        "type",
+        "subtype",
+        "mask",
+        "currency",
+        "created_at",
+    )
     list_filter = ("type", "currency")
     list_select_related = ("organization",)
     search_fields = ("=account_id", "name")
-    readonly_fields = ("id", "organization", "account_id", "currency", "created_at",
-                       "updated_at")
+    readonly_fields = ("id", "organization", "account_id", "currency", "created_at", "updated_at")
     show_full_result_count = False
     paginator = CappedCountPaginator
 
@@ -63,12 +70,18 @@ def _retry_failed(batch: Batch) -> int:
 
     with transaction.atomic():
         count = Transaction.objects.filter(
-            batch=batch, ingestion_status=IngestionStatus.FAILED,
-        ).update(ingestion_status=IngestionStatus.PENDING, attempts=0, failure_reason=None,
-                 claimed_at=None)
+            batch=batch,
+            ingestion_status=IngestionStatus.FAILED,
+        ).update(
+            ingestion_status=IngestionStatus.PENDING,
+            attempts=0,
+            failure_reason=None,
+            claimed_at=None,
+        )
         if count:
-            Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.PROCESSING,
-                                                     finished_at=None)
+            Batch.objects.filter(pk=batch.pk).update(
+                status=Batch.Status.PROCESSING, finished_at=None
+            )
             batch_id = str(batch.pk)
             transaction.on_commit(lambda: enrich_batch.delay(batch_id))
     return count
@@ -76,18 +89,39 @@ def _retry_failed(batch: Batch) -> int:
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
-    list_display = ("id", "organization", "kind", "status", "total_transactions",
-                    "status_counts", "received_at", "finished_at")
+    list_display = (
+        "id",
+        "organization",
+        "kind",
+        "status",
+        "total_transactions",
+        "status_counts",
+        "received_at",
+        "finished_at",
+    )
     list_filter = ("status", "kind")
     list_select_related = ("organization",)
     search_fields = ("=id", "=request_id", "=correlation_id")
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
-    readonly_fields = ("id", "organization", "api_key", "kind", "request_id", "correlation_id",
-                       "status", "status_counts", "total_transactions", "created_count",
-                       "updated_count", "unchanged_count", "received_at", "started_at",
-                       "finished_at")
+    readonly_fields = (
+        "id",
+        "organization",
+        "api_key",
+        "kind",
+        "request_id",
+        "correlation_id",
+        "status",
+        "status_counts",
+        "total_transactions",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "received_at",
+        "started_at",
+        "finished_at",
+    )
     exclude = ("request_hash", "response")
     actions = ("retry_failed",)
 
@@ -103,8 +137,10 @@ class BatchAdmin(admin.ModelAdmin):
         for batch in batches:
             total += _retry_failed(batch)
         self.message_user(
-            request, f"Re-queued {total} failed transaction(s) of {len(batches)} batch(es).",
-            messages.SUCCESS)
+            request,
+            f"Re-queued {total} failed transaction(s) of {len(batches)} batch(es).",
+            messages.SUCCESS,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -114,9 +150,18 @@ class BatchAdmin(admin.ModelAdmin):
 class TransactionAdmin(admin.ModelAdmin):
     """Fast on millions of rows: no full COUNT(*), one query per page with its joins."""
 
-    list_display = ("transaction_id", "account_external_id", "date", "amount", "currency",
-                    "description", "merchant_name", "category", "category_source",
-                    "ingestion_status")
+    list_display = (
+        "transaction_id",
+        "account_external_id",
+        "date",
+        "amount",
+        "currency",
+        "description",
+        "merchant_name",
+        "category",
+        "category_source",
+        "ingestion_status",
+    )
     list_filter = ("ingestion_status", "category_source", "category", "date", "pending")
     list_select_related = ("account", "category")
     search_fields = ("=transaction_id", "=account__account_id", "merchant_name", "description")
@@ -125,12 +170,34 @@ class TransactionAdmin(admin.ModelAdmin):
     list_per_page = 100
     raw_id_fields = ("account", "batch")
     autocomplete_fields = ("category",)
-    fields = ("id", "organization", "account", "batch", "transaction_id", "amount", "currency",
-              "date", "occurred_at", "authorized_date", "description", "merchant_name",
-              "payment_channel", "pending", "category", "category_source", "category_rule_id",
-              "category_model_version", "category_confidence", "ingestion_status",
-              "failure_reason", "attempts", "claimed_at", "completed_at", "created_at",
-              "updated_at")
+    fields = (
+        "id",
+        "organization",
+        "account",
+        "batch",
+        "transaction_id",
+        "amount",
+        "currency",
+        "date",
+        "occurred_at",
+        "authorized_date",
+        "description",
+        "merchant_name",
+        "payment_channel",
+        "pending",
+        "category",
+        "category_source",
+        "category_rule_id",
+        "category_model_version",
+        "category_confidence",
+        "ingestion_status",
+        "failure_reason",
+        "attempts",
+        "claimed_at",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    )
     # Everything the integration sent, and the pipeline's own bookkeeping, is read-only;
     # an operator may only correct the category (which makes it a manual one).
     readonly_fields = tuple(f for f in fields if f != "category")
@@ -142,15 +209,13 @@ class TransactionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Transaction, form: Any,
-                   change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Transaction, form: Any, change: bool) -> None:
         from django.utils import timezone
 
         from lucro.reports.cache import accounts_touched
 
         if "category" in form.changed_data:
-            obj.category_source = (CategorySource.MANUAL if obj.category_id
-                                   else CategorySource.NONE)
+            obj.category_source = CategorySource.MANUAL if obj.category_id else CategorySource.NONE
             obj.category_confidence = 1.0 if obj.category_id else None
             obj.category_rule_id = None
             obj.category_model_version = None

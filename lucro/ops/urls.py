@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-urlpatterns: list = []
+from lucro.ops.apis import HealthApi, LivenessApi, metrics_view
+
+urlpatterns = [
+    path("api/health/", HealthApi.as_view(), name="health"),
+    path("api/live/", LivenessApi.as_view(), name="live"),
+    path("metrics", metrics_view, name="metrics"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]

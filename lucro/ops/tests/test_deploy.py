@@ -1,0 +1,51 @@
+"""Keep the deployment files honest: the tests run the very command lines they declare."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+import pytest
+import yaml
+
+from lucro.ops.tests.conftest import ROOT, WORKER_COMMAND, LiveGunicorn
+
+WEB_COMMAND = ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]
+
+
+def _compose() -> dict:
+    return dict(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
+
+
+def test_compose_runs_what_the_tests_run() -> None:
+    services = _compose()["services"]
+    assert services["web"]["command"] == WEB_COMMAND
+    assert services["worker"]["command"] == ["celery", *WORKER_COMMAND]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    for name in ("postgres", "redis"):
+        assert "healthcheck" in services[name]
+        assert services[name]["volumes"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
+def test_dockerfile_is_multi_stage_non_root_and_runs_gunicorn() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
+    assert stages == ["python:3.11-slim", "python:3.11-slim"]
+    final = text.split("FROM python:3.11-slim\n", 1)[1]
+    assert "build-essential" not in final
+    assert re.search(r"^USER lucro$", final, re.MULTILINE)
+    cmd = re.search(r"^CMD (\[.*\])$", final, re.MULTILINE)
+    assert cmd and json.loads(cmd.group(1)) == WEB_COMMAND
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_with_its_config_serves_health(gunicorn_server: LiveGunicorn) -> None:
+    with urllib.request.urlopen(gunicorn_server.url + "/api/health/", timeout=10) as r:  # noqa: S310
+        assert r.status == 200
+        assert json.loads(r.read())["status"] == "ok"
