@@ -19,7 +19,7 @@ BIN = Path(sys.executable).parent
 
 def demo_key() -> str:
     """Return the demo organization's key, creating it once (kept in var/demo-api-key)."""
-    path = ROOT / "var" / "demo-api-key"
+    path = Path(os.environ.get("LUCRO_VAR_DIR", ROOT / "var")) / "demo-api-key"
     if path.exists():
         key = path.read_text().strip()
         check = subprocess.run(
