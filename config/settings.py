@@ -179,6 +179,16 @@ ENRICH_VISIBILITY_TIMEOUT = env_int("ENRICH_VISIBILITY_TIMEOUT", 300, minimum=1)
 ENRICH_SWEEP_INTERVAL = env_float("ENRICH_SWEEP_INTERVAL", 30.0)
 ENRICH_SIMULATED_LATENCY = env_range("ENRICH_SIMULATED_LATENCY")
 ENRICH_RETRY_BACKOFF = env_float("ENRICH_RETRY_BACKOFF", 2.0)
+# The sweeper (lucro.enrichment.services.sweep) runs under `celery beat`: stuck rows back to
+# pending, lost batch messages re-queued. Its own expiry keeps a backlog of sweeps from
+# piling up behind a busy queue.
+CELERY_BEAT_SCHEDULE = {
+    "enrichment-sweep": {
+        "task": "lucro.enrichment.sweep",
+        "schedule": ENRICH_SWEEP_INTERVAL,
+        "options": {"expires": max(1.0, ENRICH_SWEEP_INTERVAL)},
+    },
+}
 
 REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1)
 REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)

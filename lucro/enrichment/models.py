@@ -84,3 +84,18 @@ class RuleSetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"rules v{self.version}"
+
+
+class BatchDispatch(models.Model):
+    """When a batch's enrichment was last put on the queue.
+
+    The sweeper re-queues a batch whose rows are still pending long after this: the message
+    was lost (a broker restart, an outage at enqueue time).
+    """
+
+    batch = models.OneToOneField("ingestion.Batch", primary_key=True, on_delete=models.CASCADE,
+                                 related_name="+")
+    enqueued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} queued {self.enqueued_at:%Y-%m-%d %H:%M:%S}"

@@ -1,11 +1,38 @@
-"""Enrichment tasks: thin entry points that take ids and call services."""
+"""Enrichment tasks: thin entry points that take ids and call services.
+
+Every task is idempotent — a chunk task claims only rows still pending — so it is safe with
+``acks_late`` and ``task_reject_on_worker_lost`` (settings): a message redelivered after a
+worker died does no harm, and rows that worker held come back through the sweeper.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
+from lucro.enrichment import services
 
-@shared_task(name="lucro.enrichment.enrich_batch", acks_late=True)
-def enrich_batch(batch_id: str) -> None:
-    """Enrich a batch's pending transactions (placeholder until the enrichment chain lands)."""
-    return None
+
+@shared_task(name="lucro.enrichment.enrich_batch")
+def enrich_batch(batch_id: str) -> int:
+    """Fan a batch out into chunk tasks, so that several workers share it."""
+    return services.batch_fan_out(batch_id=batch_id)
+
+
+@shared_task(name="lucro.enrichment.enrich_chunk")
+def enrich_chunk(batch_id: str, retry_token: str | None = None) -> int:
+    """Claim and enrich one chunk of a batch; schedule a retry with backoff on failure."""
+    token = dt.datetime.fromisoformat(retry_token) if retry_token else None
+    result = services.chunk_process(batch_id=batch_id, retry_token=token)
+    if result.retry_token is not None:
+        enrich_chunk.apply_async((batch_id, result.retry_token.isoformat()),
+                                 countdown=result.retry_countdown)
+    return result.written
+
+
+@shared_task(name="lucro.enrichment.sweep")
+def sweep() -> int:
+    """Return stuck rows to the queue and re-queue batches whose message was lost."""
+    result = services.sweep()
+    return result.returned + result.requeued_batches

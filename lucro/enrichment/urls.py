@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from lucro.enrichment.apis import (
+    BatchRetryApi,
+    CategorisationRerunApi,
+    CategoryListApi,
+    RuleDetailApi,
+    RuleListCreateApi,
+    RuleTestApi,
+)
+
+urlpatterns = [
+    path("categories/", CategoryListApi.as_view(), name="categories-list"),
+    path("rules/", RuleListCreateApi.as_view(), name="rules-list"),
+    path("rules/test/", RuleTestApi.as_view(), name="rules-test"),
+    path("rules/<str:rule_id>/", RuleDetailApi.as_view(), name="rules-detail"),
+    path("batches/<str:batch_id>/retry/", BatchRetryApi.as_view(), name="batch-retry"),
+    path("categorisation/rerun/", CategorisationRerunApi.as_view(), name="categorisation-rerun"),
+]

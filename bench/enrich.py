@@ -1,0 +1,155 @@
+"""Enrichment benchmark: one worker process's claim + match + write-back, 1 000 rules.
+
+The measured path is the real one, in this process and without the broker: the chunk
+service a worker task calls (``chunk_process``: one claim statement, the enricher chain,
+one bulk write-back, batch bookkeeping), repeated until a 50 000-transaction batch is done.
+The reference, measured in the same run on a smaller sample, is the naive design: a loop
+over every rule for every row and one ``save()`` per row.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from bench.common import BenchRow
+from lucro.enrichment import services
+from lucro.enrichment.enrichers import matcher_current
+from lucro.enrichment.matcher import RuleSpec, normalize, precedence_key
+from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.rules_version import rules_version_bump
+from lucro.ingestion import services as ingestion_services
+from lucro.ingestion.models import IngestionStatus, Transaction
+from lucro.tenancy.models import Organization
+
+TOTAL_RULES = 1_000
+TRANSACTIONS = 50_000
+REFERENCE_SAMPLE = 2_000
+TARGET = 30_000.0
+KNOWN = ["AMAZON MKTPLACE", "UBER TRIP", "STARBUCKS", "SHOPRITE", "SAFARICOM AIRTIME",
+         "M-PESA PAYBILL KPLC", "JUMIA", "ENGEN", "NETFLIX.COM", "BOLT.EU", "PICK N PAY",
+         "MTN MOMO CASH OUT", "AIRTEL MONEY", "WOOLWORTHS", "TOTALENERGIES", "DSTV"]
+
+
+def _rules(organization: Organization) -> int:
+    """Top the global defaults up to TOTAL_RULES with the organization's own rules."""
+    categories = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    existing = Rule.objects.filter(is_active=True, organization__isnull=True).count()
+    rng = random.Random(7)
+    new = []
+    for i in range(max(0, TOTAL_RULES - existing)):
+        kind = ("contains", "contains", "contains", "starts_with", "exact", "regex")[i % 6]
+        pattern = rf"\bvendor{i:04d} (ltd|plc)\b" if kind == "regex" else f"vendor{i:04d}"
+        new.append(Rule(organization=organization, category_id=rng.choice(categories),
+                        pattern=pattern, match_type=kind, priority=rng.randint(10, 90),
+                        field=("either", "merchant", "description")[i % 3]))
+    Rule.objects.bulk_create(new)
+    rules_version_bump()
+    return existing + len(new)
+
+
+def _ingest(organization: Organization, n: int, tag: str) -> uuid.UUID:
+    rng = random.Random(n)
+    txns = []
+    for i in range(n):
+        roll = rng.random()
+        if roll < 0.5:
+            name = f"POS {rng.choice(KNOWN)} REF{rng.randint(0, 10**9):09d}"
+        elif roll < 0.8:
+            name = f"PAYMENT VENDOR{rng.randint(0, 999):04d} LTD {i}"
+        else:
+            name = f"TRANSFER {rng.randint(0, 10**8)} QWX"
+        txns.append({"transaction_id": f"{tag}{i}", "account_id": f"bench_enrich_{tag}",
+                     "amount": f"{'-' if rng.random() < 0.85 else ''}{rng.randint(1, 9000)}.50",
+                     "iso_currency_code": "KES", "date": "2025-06-15", "name": name,
+                     "merchant_name": None if roll > 0.6 else name.split(" REF")[0][4:]})
+    body = json.dumps({"accounts": [{"account_id": f"bench_enrich_{tag}", "name": "Bench",
+                                     "type": "depository"}],
+                       "transactions": txns}).encode()
+    return ingestion_services.batch_ingest(organization=organization, body=body, api_key=None,
+                                           idempotency_key=None).batch_id
+
+
+def _reference(batch_id: uuid.UUID, organization: Organization) -> float:
+    """The naive design: per row, loop over the rules in precedence order; save() each row."""
+    specs = sorted((RuleSpec.from_rule(r) for r in Rule.objects.filter(is_active=True).filter(
+        organization__in=[organization]) | Rule.objects.filter(is_active=True,
+                                                               organization__isnull=True)),
+                   key=precedence_key)
+    regexes = {s.id: re.compile(s.pattern, re.IGNORECASE) for s in specs
+               if s.match_type == "regex"}
+    started = time.perf_counter()
+    rows = list(Transaction.objects.filter(batch_id=batch_id)[:REFERENCE_SAMPLE])
+    for txn in rows:
+        chosen = None
+        for spec in specs:
+            for text, field in ((txn.merchant_name, "merchant"), (txn.description, "description")):
+                if not text or spec.field not in (field, "either"):
+                    continue
+                if (spec.direction == "in" and txn.amount < 0) or \
+                        (spec.direction == "out" and txn.amount > 0):
+                    continue
+                folded, pattern = normalize(text), normalize(spec.pattern)
+                if ((spec.match_type == "contains" and pattern in folded)
+                        or (spec.match_type == "starts_with" and folded.startswith(pattern))
+                        or (spec.match_type == "exact" and folded == pattern)
+                        or (spec.match_type == "regex" and regexes[spec.id].search(text))):
+                    chosen = spec
+                    break
+            if chosen:
+                break
+        txn.category_id = chosen.category_id if chosen else None
+        txn.category_source = "rule" if chosen else "none"
+        txn.category_rule_id = chosen.id if chosen else None
+        txn.ingestion_status = IngestionStatus.COMPLETED
+        txn.save()
+    return len(rows) / (time.perf_counter() - started)
+
+
+def run() -> list[BenchRow]:
+    settings.INGEST_MAX_TRANSACTIONS = max(settings.INGEST_MAX_TRANSACTIONS, TRANSACTIONS)
+    original_enqueue: Any = ingestion_services._enqueue
+    ingestion_services._enqueue = lambda batch_id: None  # measured in-process, no broker
+    organization = Organization.objects.create(name=f"bench-enrich-{uuid.uuid4().hex[:8]}")
+    try:
+        rule_count = _rules(organization)
+        compile_started = time.perf_counter()
+        matcher_current()
+        compile_ms = (time.perf_counter() - compile_started) * 1000
+        batch_id = _ingest(organization, TRANSACTIONS, "m")
+        chunks = 0
+        started = time.perf_counter()
+        while services.chunk_process(batch_id=batch_id).claimed:
+            chunks += 1
+        elapsed = time.perf_counter() - started
+        done = Transaction.objects.filter(batch_id=batch_id,
+                                          ingestion_status=IngestionStatus.COMPLETED).count()
+        assert done == TRANSACTIONS, f"only {done} of {TRANSACTIONS} completed"
+        rate = TRANSACTIONS / elapsed
+        categorised = Transaction.objects.filter(batch_id=batch_id,
+                                                 category__isnull=False).count()
+        reference_batch = _ingest(organization, REFERENCE_SAMPLE, "r")
+        reference = _reference(reference_batch, organization)
+    finally:
+        ingestion_services._enqueue = original_enqueue
+        with transaction.atomic():
+            Transaction.objects.filter(organization=organization).delete()
+            organization.delete()  # cascades to its batches, accounts and rules
+            rules_version_bump()
+    return [
+        BenchRow(f"enrich, {rule_count} rules, chunk {settings.ENRICH_CHUNK_SIZE}, "
+                 f"{TRANSACTIONS:,} txns ({chunks} chunks, {categorised / TRANSACTIONS:.0%} "
+                 f"categorised)",
+                 f"{rate:,.0f} txn/s", f"≥ {TARGET:,.0f} txn/s",
+                 f"per-row rule loop + save(): {reference:,.0f} txn/s",
+                 "PASS" if rate >= TARGET else "FAIL"),
+        BenchRow(f"enrich, compile matcher of {rule_count} rules", f"{compile_ms:,.0f} ms",
+                 "-", "-", "-"),
+    ]

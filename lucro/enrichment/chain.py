@@ -1,0 +1,93 @@
+"""The categoriser chain: enrichers named by dotted path in ``settings.ENRICHERS``.
+
+An enricher is any class with ``enrich(rows) -> list[Answer | None]`` (one entry per row, in
+order; ``None`` passes). The first enricher that answers a row wins; a row nobody answers is
+completed uncategorised (source ``none``). Adding an enricher — a learned model, an external
+API — is a settings change: the worker only ever talks to this module.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What an enricher sees of one transaction: small, immutable, database-free."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    description: str | None
+    merchant_name: str | None
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One enricher's verdict on one row."""
+
+    category_id: uuid.UUID | None
+    confidence: float
+    source: str  # a CategorySource value: "rule", "model", …
+    rule_id: uuid.UUID | None = None
+    model_version: str | None = None
+
+
+class Enricher(Protocol):
+    def enrich(self, rows: Sequence[Row]) -> list[Answer | None]: ...
+
+
+NO_ANSWER = Answer(category_id=None, confidence=0.0, source="none")
+
+
+@cache
+def _load(paths: tuple[str, ...]) -> tuple[Enricher, ...]:
+    # One instance per process and configuration: enrichers may hold compiled state.
+    return tuple(import_string(path)() for path in paths)
+
+
+def enrichers_configured() -> tuple[Enricher, ...]:
+    """Return the enricher instances named by ``settings.ENRICHERS``, in order."""
+    return _load(tuple(settings.ENRICHERS))
+
+
+def _simulate_latency(count: int) -> None:
+    span = settings.ENRICH_SIMULATED_LATENCY
+    if span is not None and count:
+        low, high = span
+        # The assignment's slow external call, once per transaction.
+        time.sleep(sum(random.uniform(low, high) for _ in range(count)))
+
+
+def chain_run(rows: Sequence[Row], enrichers: Sequence[Enricher] | None = None, *,
+              simulate_latency: bool = True) -> list[Answer]:
+    """Run the chain over ``rows``; return one answer per row (``NO_ANSWER`` if none)."""
+    if simulate_latency:
+        _simulate_latency(len(rows))
+    answers: list[Answer | None] = [None] * len(rows)
+    todo = list(range(len(rows)))
+    for enricher in enrichers if enrichers is not None else enrichers_configured():
+        if not todo:
+            break
+        verdicts = enricher.enrich([rows[i] for i in todo])
+        if len(verdicts) != len(todo):
+            raise RuntimeError(f"{type(enricher).__name__} answered {len(verdicts)} rows "
+                               f"of {len(todo)}")
+        still = []
+        for index, verdict in zip(todo, verdicts, strict=True):
+            if verdict is None:
+                still.append(index)
+            else:
+                answers[index] = verdict
+        todo = still
+    return [a if a is not None else NO_ANSWER for a in answers]

@@ -1,0 +1,288 @@
+"""The enrichment hot path's SQL: claim a chunk, write results back, in one statement each.
+
+Kept in one module, with the portable path beside the PostgreSQL one (STYLE: "hot paths may
+leave the ORM"). Both are exercised by the same tests on SQLite and PostgreSQL.
+
+A claim's **token** is the ``claimed_at`` it stamped. Writing back, failing or re-claiming
+touches only rows still ``processing`` with that same token, so a row that changed under the
+worker — re-ingested (back to ``pending``, ``claimed_at`` NULL), swept after a visibility
+timeout, re-claimed by someone else — is never overwritten by a stale worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import F
+
+from lucro.enrichment.chain import Answer, Row
+from lucro.ingestion.models import CategorySource, IngestionStatus, Transaction
+
+# SQLite caps the variables of one statement; 500 ids keep every IN list well under it.
+_ORM_CHUNK = 500
+_PROCESSING = IngestionStatus.PROCESSING.value
+_PENDING = IngestionStatus.PENDING.value
+_MANUAL = CategorySource.MANUAL.value
+_RETURNING = "id, organization_id, account_id, description, merchant_name, amount, attempts"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Rows one worker owns until it writes them back (or its token goes stale)."""
+
+    batch_id: uuid.UUID
+    token: dt.datetime
+    rows: list[Row]
+    account_ids: frozenset[uuid.UUID]
+    max_attempts: int
+    # True for a lock-only claim (``chunk_lock``): the rows are still ``pending`` in the
+    # database, held by this transaction's row locks rather than by the token.
+    locked: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+# PostgreSQL: SKIP LOCKED lets N workers claim disjoint rows of one batch without waiting on
+# each other; the outer status check repeats the inner one for readability, not safety.
+_CLAIM_POSTGRES = f"""
+UPDATE ingestion_transaction
+SET ingestion_status = '{_PROCESSING}', claimed_at = %s, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM ingestion_transaction
+    WHERE batch_id = %s AND ingestion_status = '{_PENDING}'
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING {_RETURNING}
+"""
+
+# SQLite: the settings open every transaction with BEGIN IMMEDIATE, so claimers are
+# serialised by the database's write lock; the conditional update needs nothing more.
+_CLAIM_SQLITE = f"""
+UPDATE ingestion_transaction
+SET ingestion_status = '{_PROCESSING}', claimed_at = %s, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM ingestion_transaction
+    WHERE batch_id = %s AND ingestion_status = '{_PENDING}'
+    LIMIT %s
+) AND ingestion_status = '{_PENDING}'
+RETURNING {_RETURNING}
+"""
+
+_RECLAIM = f"""
+UPDATE ingestion_transaction
+SET claimed_at = %s, attempts = attempts + 1
+WHERE batch_id = %s AND ingestion_status = '{_PROCESSING}' AND claimed_at = %s
+RETURNING {_RETURNING}
+"""
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _params(*values: Any) -> list[Any]:
+    """Adapt UUIDs and datetimes for raw SQL on the current backend."""
+    if connection.vendor == "postgresql":
+        return list(values)
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, uuid.UUID):
+            out.append(value.hex)
+        elif isinstance(value, dt.datetime):
+            out.append(connection.ops.adapt_datetimefield_value(value))
+        else:
+            out.append(value)
+    return out
+
+
+def _claim_from(batch_id: uuid.UUID, token: dt.datetime, fetched: list[tuple],
+                locked: bool = False) -> Claim:
+    rows = []
+    accounts = set()
+    most = 0
+    for pk, org, account, description, merchant, amount, attempts in fetched:
+        rows.append(Row(_uuid(pk), _uuid(org), description, merchant, _decimal(amount)))
+        accounts.add(_uuid(account))
+        most = max(most, attempts)
+    return Claim(batch_id, token, rows, frozenset(accounts), most, locked)
+
+
+def chunk_claim(*, batch_id: uuid.UUID, limit: int, now: dt.datetime) -> Claim:
+    """Atomically mark up to ``limit`` pending rows of the batch ``processing``; return them.
+
+    Call inside a transaction. Every claim bumps each row's ``attempts`` counter.
+    """
+    sql = _CLAIM_POSTGRES if connection.vendor == "postgresql" else _CLAIM_SQLITE
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params(now, batch_id, limit))
+        fetched = cursor.fetchall()
+    return _claim_from(batch_id, now, fetched)
+
+
+def chunk_reclaim(*, batch_id: uuid.UUID, token: dt.datetime, now: dt.datetime) -> Claim:
+    """Re-stamp the rows still held under ``token`` (a retry after backoff); return them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECLAIM, _params(now, batch_id, token))
+        fetched = cursor.fetchall()
+    return _claim_from(batch_id, now, fetched)
+
+
+# The lock-only claim of the fast path: row locks, no row versions written. Every row is
+# then written once (pending → completed) instead of twice (→ processing → completed): on
+# this machine that is the difference between ≈ 22 000 and ≈ 30 000+ rows/s (bench/enrich.py).
+_LOCK_POSTGRES = f"""
+SELECT {_RETURNING} FROM ingestion_transaction
+WHERE batch_id = %s AND ingestion_status = '{_PENDING}'
+LIMIT %s
+FOR UPDATE SKIP LOCKED
+"""
+_LOCK_SQLITE = f"""
+SELECT {_RETURNING} FROM ingestion_transaction
+WHERE batch_id = %s AND ingestion_status = '{_PENDING}'
+LIMIT %s
+"""
+
+
+def chunk_lock(*, batch_id: uuid.UUID, limit: int, now: dt.datetime) -> Claim:
+    """Lock up to ``limit`` pending rows of the batch for this transaction; return them.
+
+    For in-process enrichers only: the caller enriches and writes back *in the same
+    transaction*. Rows stay ``pending`` until then, so a worker that dies simply releases
+    its locks. On SQLite the IMMEDIATE transaction already holds the database's write lock.
+    """
+    sql = _LOCK_POSTGRES if connection.vendor == "postgresql" else _LOCK_SQLITE
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params(batch_id, limit))
+        fetched = cursor.fetchall()
+    return _claim_from(batch_id, now, fetched, locked=True)
+
+
+def chunk_mark_processing(*, claim: Claim) -> Claim:
+    """Turn a lock-only claim into an ordinary one (``processing`` under its token)."""
+    ids = [row.id for row in claim.rows]
+    for start in range(0, len(ids), _ORM_CHUNK):
+        Transaction.objects.filter(id__in=ids[start:start + _ORM_CHUNK],
+                                   ingestion_status=IngestionStatus.PENDING).update(
+            ingestion_status=IngestionStatus.PROCESSING, claimed_at=claim.token,
+            attempts=F("attempts") + 1)
+    return Claim(claim.batch_id, claim.token, claim.rows, claim.account_ids,
+                 claim.max_attempts + 1, locked=False)
+
+
+# A manual category is the user's: the row is completed, its category left alone.
+_WRITE_BACK_POSTGRES = f"""
+UPDATE ingestion_transaction AS t SET
+    category_id = CASE WHEN t.category_source = '{_MANUAL}' THEN t.category_id
+                       ELSE v.category_id END,
+    category_rule_id = CASE WHEN t.category_source = '{_MANUAL}' THEN t.category_rule_id
+                            ELSE v.rule_id END,
+    category_model_version = CASE WHEN t.category_source = '{_MANUAL}'
+                                  THEN t.category_model_version ELSE v.model_version END,
+    category_confidence = CASE WHEN t.category_source = '{_MANUAL}'
+                               THEN t.category_confidence ELSE v.confidence END,
+    category_source = CASE WHEN t.category_source = '{_MANUAL}' THEN t.category_source
+                           ELSE v.source END,
+    ingestion_status = '{IngestionStatus.COMPLETED.value}',
+    completed_at = %s,
+    failure_reason = NULL{{extra_set}}
+FROM unnest(%s::text::uuid[], %s::text::uuid[], %s::text::text[], %s::text::uuid[],
+            %s::text::text[], %s::text::float8[])
+     AS v(id, category_id, source, rule_id, model_version, confidence)
+WHERE t.id = v.id AND {{held}}
+"""
+# Held under a token (the processing claim) or by row locks (the lock-only claim).
+_WRITE_BACK_CLAIMED = _WRITE_BACK_POSTGRES.format(
+    extra_set="", held=f"t.ingestion_status = '{_PROCESSING}' AND t.claimed_at = %s")
+_WRITE_BACK_LOCKED = _WRITE_BACK_POSTGRES.format(
+    extra_set=", claimed_at = %s, attempts = t.attempts + 1",
+    held=f"t.ingestion_status = '{_PENDING}'")
+
+
+def _array_text(value: str | None) -> str:
+    """Return one element of a PostgreSQL array literal (quoted, or NULL)."""
+    if value is None:
+        return "NULL"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def chunk_write_back(*, claim: Claim, answers: Sequence[Answer], now: dt.datetime) -> int:
+    """Store each row's answer and mark it completed; return how many rows were written.
+
+    Call inside a transaction. Rows no longer held under the claim's token are skipped.
+    """
+    if connection.vendor == "postgresql":
+        columns: tuple[list[str], ...] = ([], [], [], [], [], [])
+        for row, a in zip(claim.rows, answers, strict=True):
+            columns[0].append(str(row.id))
+            columns[1].append(str(a.category_id) if a.category_id else "NULL")
+            columns[2].append(_array_text(a.source))
+            columns[3].append(str(a.rule_id) if a.rule_id else "NULL")
+            columns[4].append(_array_text(a.model_version))
+            columns[5].append(repr(float(a.confidence)))
+        # Array literals built here cost a fraction of psycopg adapting 12 000 values.
+        arrays = ["{" + ",".join(column) + "}" for column in columns]
+        with connection.cursor() as cursor:
+            if claim.locked:
+                cursor.execute(_WRITE_BACK_LOCKED, [now, claim.token, *arrays])
+            else:
+                cursor.execute(_WRITE_BACK_CLAIMED, [now, *arrays, claim.token])
+            return cursor.rowcount
+    return _write_back_orm(claim, answers, now)
+
+
+def _write_back_orm(claim: Claim, answers: Sequence[Answer], now: dt.datetime) -> int:
+    # One UPDATE per distinct answer: a chunk holds few distinct categories.
+    groups: dict[Answer, list[uuid.UUID]] = defaultdict(list)
+    for row, answer in zip(claim.rows, answers, strict=True):
+        groups[answer].append(row.id)
+    done: dict[str, Any] = {"ingestion_status": IngestionStatus.COMPLETED,
+                            "completed_at": now, "failure_reason": None}
+    if claim.locked:
+        held = Transaction.objects.filter(ingestion_status=IngestionStatus.PENDING)
+        done.update(claimed_at=claim.token, attempts=F("attempts") + 1)
+    else:
+        held = Transaction.objects.filter(ingestion_status=IngestionStatus.PROCESSING,
+                                          claimed_at=claim.token)
+    written = 0
+    for answer, ids in groups.items():
+        for start in range(0, len(ids), _ORM_CHUNK):
+            written += held.filter(id__in=ids[start:start + _ORM_CHUNK]).exclude(
+                category_source=CategorySource.MANUAL,
+            ).update(category_id=answer.category_id, category_source=answer.source,
+                     category_rule_id=answer.rule_id,
+                     category_model_version=answer.model_version,
+                     category_confidence=answer.confidence, **done)
+    ids_all = [row.id for row in claim.rows]
+    for start in range(0, len(ids_all), _ORM_CHUNK):
+        written += held.filter(id__in=ids_all[start:start + _ORM_CHUNK],
+                               category_source=CategorySource.MANUAL).update(**done)
+    return written
+
+
+def chunk_fail_exhausted(*, claim: Claim, reason: str, max_attempts: int) -> int:
+    """Mark the claim's rows that used their last attempt ``failed``; return how many."""
+    return Transaction.objects.filter(
+        batch_id=claim.batch_id, ingestion_status=IngestionStatus.PROCESSING,
+        claimed_at=claim.token, attempts__gte=max_attempts,
+    ).update(ingestion_status=IngestionStatus.FAILED, failure_reason=reason[:2000])
+
+
+def chunk_held_count(*, claim: Claim) -> int:
+    """Return how many rows are still held under the claim's token."""
+    return Transaction.objects.filter(
+        batch_id=claim.batch_id, ingestion_status=IngestionStatus.PROCESSING,
+        claimed_at=claim.token,
+    ).count()

@@ -1,0 +1,128 @@
+"""Small input and output serializers, one pair per operation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import serializers
+
+from lucro.enrichment.models import Category, Rule
+
+
+class CategoryBriefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CategoryOutSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    short_name = serializers.CharField()
+    description = serializers.CharField()
+    primary = serializers.SerializerMethodField()
+
+    def get_primary(self, category: Category) -> dict[str, str] | None:
+        parent = category.parent
+        return None if parent is None else {"slug": parent.slug, "name": parent.name}
+
+
+class CategoryListOutSerializer(serializers.Serializer):
+    results = CategoryOutSerializer(many=True)
+
+
+class RuleOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    scope = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    pattern = serializers.CharField()
+    field = serializers.CharField()
+    match_type = serializers.CharField()
+    direction = serializers.CharField()
+    priority = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_scope(self, rule: Rule) -> str:
+        return "global" if rule.organization_id is None else "organization"
+
+    def get_category(self, rule: Rule) -> dict[str, str]:
+        return {"slug": rule.category.slug, "name": rule.category.name}
+
+
+class RuleListOutSerializer(serializers.Serializer):
+    results = RuleOutSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class RuleInSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    pattern = serializers.CharField(max_length=500, trim_whitespace=True)
+    field = serializers.ChoiceField(choices=Rule.Field.choices, default=Rule.Field.EITHER)
+    match_type = serializers.ChoiceField(choices=Rule.MatchType.choices,
+                                         default=Rule.MatchType.CONTAINS)
+    direction = serializers.ChoiceField(choices=[*Rule.Direction.choices, ("", "Any")],
+                                        default=Rule.Direction.ANY, allow_null=True)
+    priority = serializers.IntegerField(min_value=-1000, max_value=1000, default=50)
+    is_active = serializers.BooleanField(default=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        match_type = attrs.get("match_type", getattr(self.instance, "match_type", None))
+        pattern = attrs.get("pattern", getattr(self.instance, "pattern", ""))
+        if match_type == Rule.MatchType.REGEX:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise serializers.ValidationError(
+                    {"pattern": f"Not a valid regular expression: {exc}"}) from exc
+        if not attrs.get("direction", "any"):
+            attrs["direction"] = Rule.Direction.ANY
+        return attrs
+
+
+class RuleTestInSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    merchant_name = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    amount = serializers.DecimalField(max_digits=19, decimal_places=4,
+                                      help_text="Negative is money out.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("description") and not attrs.get("merchant_name"):
+            raise serializers.ValidationError("Send a description or a merchant_name.")
+        return attrs
+
+
+class RuleTestOutSerializer(serializers.Serializer):
+    matched = serializers.BooleanField()
+    rule = RuleOutSerializer(allow_null=True)
+    category = CategoryBriefSerializer(allow_null=True)
+
+
+class RetryOutSerializer(serializers.Serializer):
+    batch_id = serializers.UUIDField()
+    requeued = serializers.IntegerField()
+    links = serializers.DictField(child=serializers.CharField())
+
+
+class RerunInSerializer(serializers.Serializer):
+    account_ids = serializers.ListField(child=serializers.CharField(max_length=255),
+                                        required=False, allow_empty=False, max_length=10_000)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    only_uncategorised = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("start_date"), attrs.get("end_date")
+        if start and end and start > end:
+            raise serializers.ValidationError({"start_date": "Must not be after end_date."})
+        return attrs
+
+
+class RerunOutSerializer(serializers.Serializer):
+    batch_id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    total_transactions = serializers.IntegerField()
+    links = serializers.DictField(child=serializers.CharField())

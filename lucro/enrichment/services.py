@@ -1,0 +1,388 @@
+"""Enrichment writes: fan a batch out, process a chunk, sweep, retry, re-run, edit rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from lucro.enrichment import claims
+from lucro.enrichment.chain import Answer, chain_run, enrichers_configured
+from lucro.enrichment.models import BatchDispatch, Category, Rule
+from lucro.enrichment.rules_version import rules_version_bump
+from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
+from lucro.ops.metrics import (
+    BATCHES_FINISHED,
+    CHUNK_DURATION,
+    ENRICHMENT_FAILURES,
+    ENRICHMENT_LATENCY,
+    ENRICHMENT_OUTCOMES,
+)
+from lucro.reports.cache import accounts_touched
+from lucro.tenancy.models import Organization
+
+logger = structlog.get_logger(__name__)
+
+IN_FLIGHT = (IngestionStatus.PENDING, IngestionStatus.PROCESSING)
+
+
+# --- Queueing -----------------------------------------------------------------------------
+
+def _dispatch_record(batch_ids: Iterable[uuid.UUID | str], now: dt.datetime) -> None:
+    BatchDispatch.objects.bulk_create(
+        [BatchDispatch(batch_id=uuid.UUID(str(pk)), enqueued_at=now) for pk in batch_ids],
+        update_conflicts=True, unique_fields=["batch"], update_fields=["enqueued_at"],
+    )
+
+
+def _send_batch(batch_id: str) -> None:
+    from lucro.enrichment.tasks import enrich_batch
+
+    try:
+        enrich_batch.delay(batch_id)
+    except Exception:
+        # The sweeper re-queues batches whose message never made it.
+        logger.exception("enqueue_failed", batch_id=batch_id)
+
+
+def batch_enqueue(*, batch_id: uuid.UUID | str) -> None:
+    """Queue enrichment of a batch once the current transaction commits."""
+    _dispatch_record([batch_id], timezone.now())
+    transaction.on_commit(lambda: _send_batch(str(batch_id)))
+
+
+def batch_fan_out(*, batch_id: uuid.UUID | str) -> int:
+    """Queue one chunk task per ``ENRICH_CHUNK_SIZE`` pending rows; return how many."""
+    from lucro.enrichment.tasks import enrich_chunk
+
+    pending = Transaction.objects.filter(batch_id=batch_id,
+                                         ingestion_status=IngestionStatus.PENDING).count()
+    _dispatch_record([batch_id], timezone.now())
+    if not pending:
+        batch_finish_check(batch_id=uuid.UUID(str(batch_id)))
+        return 0
+    chunks = math.ceil(pending / settings.ENRICH_CHUNK_SIZE)
+    for _ in range(chunks):
+        enrich_chunk.delay(str(batch_id))
+    logger.info("batch_fanned_out", batch_id=str(batch_id), pending=pending, chunks=chunks)
+    return chunks
+
+
+# --- One chunk ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChunkResult:
+    claimed: int
+    written: int
+    failed: int
+    retry_token: dt.datetime | None = None
+    retry_countdown: float = 0.0
+
+
+def _batch_started(batch_id: uuid.UUID, now: dt.datetime) -> dt.datetime | None:
+    Batch.objects.filter(pk=batch_id, status=Batch.Status.PENDING).update(
+        status=Batch.Status.PROCESSING, started_at=now)
+    return Batch.objects.filter(pk=batch_id).values_list("received_at", flat=True).first()
+
+
+def _backoff(attempts: int) -> float:
+    # Exponential, and always well inside the visibility timeout so the sweeper does not
+    # take back rows that are only waiting out their backoff.
+    delay = settings.ENRICH_RETRY_BACKOFF ** max(1, attempts)
+    return float(min(delay, settings.ENRICH_VISIBILITY_TIMEOUT / 2))
+
+
+def chain_is_in_process() -> bool:
+    """Return whether every configured enricher answers in-process, without I/O waits.
+
+    Such a chain runs inside the claiming transaction (the fast path); anything slower —
+    an external API, simulated latency — claims rows visibly ``processing`` first, so that
+    no transaction stays open while it waits.
+    """
+    return settings.ENRICH_SIMULATED_LATENCY is None and all(
+        getattr(enricher, "in_process", False) for enricher in enrichers_configured())
+
+
+def chunk_process(*, batch_id: uuid.UUID | str, retry_token: dt.datetime | None = None
+                  ) -> ChunkResult:
+    """Claim a chunk of the batch, run the chain, write the answers back.
+
+    With ``retry_token``, take back the rows still held under that claim instead (a retry
+    after backoff). An enricher's exception fails the rows that used their last attempt and
+    asks for a retry of the others (``ChunkResult.retry_token``).
+    """
+    batch_pk = uuid.UUID(str(batch_id))
+    if retry_token is None and chain_is_in_process():
+        return _chunk_process_locked(batch_pk)
+    started = time.perf_counter()
+    now = timezone.now()
+    with transaction.atomic():
+        if retry_token is None:
+            claim = claims.chunk_claim(batch_id=batch_pk, limit=settings.ENRICH_CHUNK_SIZE,
+                                       now=now)
+        else:
+            claim = claims.chunk_reclaim(batch_id=batch_pk, token=retry_token, now=now)
+        received_at = _batch_started(batch_pk, now) if claim.rows else None
+    if not claim.rows:
+        batch_finish_check(batch_id=batch_pk)
+        return ChunkResult(0, 0, 0)
+
+    try:
+        answers = chain_run(claim.rows)
+    except Exception as exc:
+        return _chunk_failed(claim, exc, started)
+
+    with transaction.atomic():
+        written = claims.chunk_write_back(claim=claim, answers=answers, now=timezone.now())
+        accounts_touched(claim.account_ids)
+    return _chunk_done(claim, answers, written, received_at, started)
+
+
+def _chunk_process_locked(batch_pk: uuid.UUID) -> ChunkResult:
+    """The fast path: lock, enrich and write back in one transaction (one write per row)."""
+    started = time.perf_counter()
+    now = timezone.now()
+    failure: Exception | None = None
+    with transaction.atomic():
+        claim = claims.chunk_lock(batch_id=batch_pk, limit=settings.ENRICH_CHUNK_SIZE, now=now)
+        if not claim.rows:
+            answers: list[Answer] = []
+        else:
+            received_at = _batch_started(batch_pk, now)
+            try:
+                with transaction.atomic():  # a savepoint: the chain may query the database
+                    answers = chain_run(claim.rows)
+            except Exception as exc:
+                failure = exc
+                claim = claims.chunk_mark_processing(claim=claim)
+            else:
+                written = claims.chunk_write_back(claim=claim, answers=answers,
+                                                  now=timezone.now())
+                accounts_touched(claim.account_ids)
+    if not claim.rows:
+        batch_finish_check(batch_id=batch_pk)
+        return ChunkResult(0, 0, 0)
+    if failure is not None:
+        return _chunk_failed(claim, failure, started)
+    return _chunk_done(claim, answers, written, received_at, started)
+
+
+def _chunk_done(claim: claims.Claim, answers: list[Answer], written: int,
+                received_at: dt.datetime | None, started: float) -> ChunkResult:
+    _observe(answers, received_at, started)
+    batch_finish_check(batch_id=claim.batch_id)
+    logger.info("chunk_enriched", batch_id=str(claim.batch_id), claimed=len(claim),
+                written=written)
+    return ChunkResult(len(claim), written, 0)
+
+
+def _chunk_failed(claim: claims.Claim, exc: Exception, started: float) -> ChunkResult:
+    reason = f"{type(exc).__name__}: {exc}"
+    with transaction.atomic():
+        failed = claims.chunk_fail_exhausted(claim=claim, reason=reason,
+                                             max_attempts=settings.ENRICH_MAX_ATTEMPTS)
+        held = claims.chunk_held_count(claim=claim)
+        if failed:
+            accounts_touched(claim.account_ids)
+    ENRICHMENT_FAILURES.inc(failed)
+    CHUNK_DURATION.observe(time.perf_counter() - started)
+    logger.warning("chunk_failed", batch_id=str(claim.batch_id), rows=len(claim),
+                   failed=failed, retrying=held, attempts=claim.max_attempts, reason=reason)
+    if not held:
+        batch_finish_check(batch_id=claim.batch_id)
+        return ChunkResult(len(claim), 0, failed)
+    return ChunkResult(len(claim), 0, failed, retry_token=claim.token,
+                       retry_countdown=_backoff(claim.max_attempts))
+
+
+def _observe(answers: list[Answer], received_at: dt.datetime | None, started: float) -> None:
+    for source, count in Counter(a.source for a in answers).items():
+        ENRICHMENT_OUTCOMES.labels(source).inc(count)
+    if received_at is not None:
+        latency = (timezone.now() - received_at).total_seconds()
+        for _ in answers:
+            ENRICHMENT_LATENCY.observe(latency)
+    CHUNK_DURATION.observe(time.perf_counter() - started)
+
+
+def batch_finish_check(*, batch_id: uuid.UUID) -> str | None:
+    """Mark the batch completed or failed once none of its rows is in flight (SPEC §5).
+
+    Runs after the chunk's transaction has committed, so the last of several concurrent
+    workers always sees every row; the conditional update lets only one of them count it.
+    """
+    rows = Transaction.objects.filter(batch_id=batch_id)
+    if rows.filter(ingestion_status__in=IN_FLIGHT).exists():
+        return None
+    status = (Batch.Status.FAILED if rows.filter(ingestion_status=IngestionStatus.FAILED)
+              .exists() else Batch.Status.COMPLETED)
+    now = timezone.now()
+    finished = Batch.objects.filter(pk=batch_id).exclude(status=status).update(
+        status=status, finished_at=now)
+    Batch.objects.filter(pk=batch_id, started_at__isnull=True).update(started_at=now)
+    if finished:
+        BATCHES_FINISHED.labels(status).inc()
+        logger.info("batch_finished", batch_id=str(batch_id), status=status)
+        return status
+    return None
+
+
+# --- Recovery -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SweepResult:
+    returned: int
+    failed: int
+    requeued_batches: int
+
+
+def sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Return stuck rows to the queue and re-queue batches whose message was lost.
+
+    A row ``processing`` for longer than ``ENRICH_VISIBILITY_TIMEOUT`` belonged to a worker
+    that died (or lost its database connection): it goes back to ``pending``, or to
+    ``failed`` once it has used every attempt. A batch with pending rows and no enqueue
+    within the same timeout is queued again; a duplicate message is harmless because a
+    chunk task only ever claims what is still pending.
+    """
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.ENRICH_VISIBILITY_TIMEOUT)
+    max_attempts = settings.ENRICH_MAX_ATTEMPTS
+    stuck = Transaction.objects.filter(ingestion_status=IngestionStatus.PROCESSING,
+                                       claimed_at__lt=stale)
+    with transaction.atomic():
+        touched = set(stuck.values_list("batch_id", "account_id").distinct())
+        failed = stuck.filter(attempts__gte=max_attempts).update(
+            ingestion_status=IngestionStatus.FAILED,
+            failure_reason=f"No result within {settings.ENRICH_VISIBILITY_TIMEOUT} s "
+                           f"after {max_attempts} attempts (worker lost?)")
+        returned = stuck.update(ingestion_status=IngestionStatus.PENDING, claimed_at=None)
+        accounts_touched(account for _, account in touched)
+    ENRICHMENT_FAILURES.inc(failed)
+
+    swept = {batch for batch, _ in touched}
+    waiting = set(Transaction.objects.filter(ingestion_status=IngestionStatus.PENDING)
+                  .values_list("batch_id", flat=True).distinct())
+    recent = set(BatchDispatch.objects.filter(batch_id__in=waiting, enqueued_at__gte=stale)
+                 .values_list("batch_id", flat=True))
+    young = set(Batch.objects.filter(pk__in=waiting, received_at__gte=stale)
+                .values_list("pk", flat=True))
+    lost = (waiting - recent - young) | (swept & waiting)
+    for batch_id in lost:
+        batch_enqueue(batch_id=batch_id)
+    unfinished = Batch.objects.filter(status__in=[Batch.Status.PENDING, Batch.Status.PROCESSING])
+    for batch_id in unfinished.exclude(pk__in=waiting).values_list("pk", flat=True)[:1000]:
+        batch_finish_check(batch_id=batch_id)
+    if returned or failed or lost:
+        logger.info("sweep", returned=returned, failed=failed, requeued_batches=len(lost))
+    return SweepResult(returned, failed, len(lost))
+
+
+@transaction.atomic
+def batch_retry_failed(*, batch: Batch) -> int:
+    """Put the batch's failed rows back in the queue with fresh attempts; return how many."""
+    rows = Transaction.objects.filter(batch=batch, ingestion_status=IngestionStatus.FAILED)
+    accounts = set(rows.values_list("account_id", flat=True).distinct())
+    count = rows.update(ingestion_status=IngestionStatus.PENDING, attempts=0,
+                        failure_reason=None, claimed_at=None)
+    if count:
+        Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.PROCESSING,
+                                                 finished_at=None)
+        accounts_touched(accounts)
+        batch_enqueue(batch_id=batch.pk)
+    logger.info("batch_retry", batch_id=str(batch.pk), requeued=count)
+    return count
+
+
+@transaction.atomic
+def categorisation_rerun(*, organization: Organization, account_ids: list[str] | None = None,
+                         start_date: dt.date | None = None, end_date: dt.date | None = None,
+                         only_uncategorised: bool = False) -> Batch:
+    """Move the matching settled, non-manual transactions into a new ``rerun`` batch.
+
+    Rows still in flight are left where they are: they will be categorised with the
+    current rules anyway. Manual categories are the user's and are never re-run.
+    """
+    rows = Transaction.objects.filter(
+        organization=organization,
+        ingestion_status__in=[IngestionStatus.COMPLETED, IngestionStatus.FAILED],
+    ).exclude(category_source=CategorySource.MANUAL)
+    if account_ids is not None:
+        pks = list(Account.objects.filter(organization=organization,
+                                          account_id__in=account_ids).values_list("pk", flat=True))
+        rows = rows.filter(account_id__in=pks)
+    if start_date is not None:
+        rows = rows.filter(date__gte=start_date)
+    if end_date is not None:
+        rows = rows.filter(date__lte=end_date)
+    if only_uncategorised:
+        rows = rows.filter(category__isnull=True)
+    batch = Batch.objects.create(organization=organization, kind="rerun")
+    accounts = set(rows.values_list("account_id", flat=True).distinct())
+    count = rows.update(batch=batch, ingestion_status=IngestionStatus.PENDING, attempts=0,
+                        failure_reason=None, claimed_at=None, completed_at=None)
+    now = timezone.now()
+    Batch.objects.filter(pk=batch.pk).update(
+        total_transactions=count,
+        **({"status": Batch.Status.COMPLETED, "started_at": now, "finished_at": now}
+           if not count else {}))
+    batch.refresh_from_db()
+    if count:
+        accounts_touched(accounts)
+        batch_enqueue(batch_id=batch.pk)
+    logger.info("rerun_started", batch_id=str(batch.pk), transactions=count)
+    return batch
+
+
+# --- Rules --------------------------------------------------------------------------------
+
+def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in data.items()
+              if k in ("pattern", "field", "match_type", "direction", "priority", "is_active")}
+    if "category" in data:
+        fields["category"] = data["category"]
+    if fields.get("direction") in ("", None):
+        fields["direction"] = Rule.Direction.ANY
+    return fields
+
+
+@transaction.atomic
+def rule_create(*, organization: Organization | None, category: Category, pattern: str,
+                field: str = Rule.Field.EITHER, match_type: str = Rule.MatchType.CONTAINS,
+                direction: str = Rule.Direction.ANY, priority: int = 50,
+                is_active: bool = True) -> Rule:
+    """Create a rule; running workers pick it up on their next chunk."""
+    rule = Rule.objects.create(organization=organization, category=category, pattern=pattern,
+                               field=field, match_type=match_type,
+                               direction=direction or Rule.Direction.ANY, priority=priority,
+                               is_active=is_active)
+    rules_version_bump()
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, rule: Rule, data: dict[str, Any]) -> Rule:
+    """Change some of a rule's fields; running workers pick it up on their next chunk."""
+    for name, value in _rule_fields(data).items():
+        setattr(rule, name, value)
+    rule.save()
+    rules_version_bump()
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, rule: Rule) -> None:
+    """Delete a rule; running workers stop using it on their next chunk."""
+    rule.delete()
+    rules_version_bump()
+

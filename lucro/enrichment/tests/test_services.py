@@ -1,0 +1,178 @@
+"""Enrichment services, called in-process (the real-worker tests are in test_workers.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from lucro.core.testing import ApiClient
+from lucro.enrichment import claims, services
+from lucro.enrichment.chain import Answer
+from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest, statuses
+from lucro.ingestion.models import Batch, CategorySource, Transaction
+
+pytestmark = pytest.mark.django_db
+SWITCH = "lucro.enrichment.tests.enrichers.SwitchableEnricher"
+
+
+def test_chunks_complete_a_batch_with_rule_categories(api: ApiClient, settings: Any) -> None:
+    settings.ENRICH_CHUNK_SIZE = 7
+    add_rule("zzmarket", "general-merchandise-online-marketplaces",
+             organization=api.organization)
+    batch_id = ingest(api, 20, name="ZZMARKET ORDER", merchant_name=None)
+    drain(batch_id)
+    assert statuses(batch_id) == {"completed": 20}
+    rows = Transaction.objects.filter(batch_id=batch_id)
+    assert {r.category.slug for r in rows} == {"general-merchandise-online-marketplaces"}
+    assert {(r.category_source, r.category_confidence, r.attempts) for r in rows} == {
+        ("rule", 1.0, 1)}
+    batch = Batch.objects.get(pk=batch_id)
+    assert batch.status == "completed"
+    assert batch.started_at is not None and batch.finished_at is not None
+
+
+def test_unmatched_rows_complete_uncategorised(api: ApiClient) -> None:
+    batch_id = ingest(api, 3, name="QWXZY 77", merchant_name=None)
+    drain(batch_id)
+    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
+        "ingestion_status", "category_id", "category_source")) == {("completed", None, "none")}
+
+
+def test_chain_first_answer_wins(api: ApiClient, settings: Any) -> None:
+    settings.ENRICHERS = ["lucro.enrichment.tests.enrichers.ModelLikeEnricher",
+                          "lucro.enrichment.enrichers.RuleEnricher"]
+    add_rule("acme", "general-merchandise-online-marketplaces", organization=api.organization)
+    batch_id = ingest(api, 2, name="ACME LTD", merchant_name="Acme")
+    drain(batch_id)
+    row = Transaction.objects.filter(batch_id=batch_id).first()
+    assert (row.category_source, row.category_model_version, row.category_confidence) == (
+        "model", "t1", 0.42)
+
+
+def test_manual_category_is_never_overwritten(api: ApiClient) -> None:
+    add_rule("zzmarket", "general-merchandise-online-marketplaces",
+             organization=api.organization)
+    batch_id = ingest(api, 2, name="ZZMARKET", merchant_name=None)
+    coffee = category("food-and-drink-coffee")
+    Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
+        category=coffee, category_source=CategorySource.MANUAL)
+    drain(batch_id)
+    manual = Transaction.objects.get(batch_id=batch_id, transaction_id="tx_0")
+    assert (manual.category_id, manual.category_source, manual.ingestion_status) == (
+        coffee.id, "manual", "completed")
+
+
+def test_write_back_skips_rows_whose_claim_went_stale(api: ApiClient) -> None:
+    batch_id = ingest(api, 3, name="ZZMARKET", merchant_name=None)
+    claim = claims.chunk_claim(batch_id=batch_id, limit=10, now=timezone.now())
+    assert len(claim) == 3
+    # A re-ingest changed tx_0 meanwhile: back to pending, claim cleared.
+    Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
+        ingestion_status="pending", claimed_at=None)
+    answer = Answer(category_id=category("food-and-drink-coffee").id, confidence=1.0,
+                    source="rule")
+    written = claims.chunk_write_back(claim=claim, answers=[answer] * 3, now=timezone.now())
+    assert written == 2
+    stale = Transaction.objects.get(batch_id=batch_id, transaction_id="tx_0")
+    assert (stale.ingestion_status, stale.category_id) == ("pending", None)
+
+
+def test_claims_are_disjoint(api: ApiClient) -> None:
+    batch_id = ingest(api, 10)
+    now = timezone.now()
+    first = claims.chunk_claim(batch_id=batch_id, limit=6, now=now)
+    second = claims.chunk_claim(batch_id=batch_id, limit=6, now=now + dt.timedelta(seconds=1))
+    assert (len(first), len(second)) == (6, 4)
+    assert not {r.id for r in first.rows} & {r.id for r in second.rows}
+    assert len(claims.chunk_claim(batch_id=batch_id, limit=6, now=now)) == 0
+
+
+def test_failing_enricher_retries_then_fails_then_retry_completes(
+        api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    switch = tmp_path / "switch"
+    switch.write_text("raise")
+    monkeypatch.setenv("LUCRO_TEST_ENRICHER_SWITCH", str(switch))
+    settings.ENRICHERS = [SWITCH]
+    settings.ENRICH_MAX_ATTEMPTS = 3
+    batch_id = ingest(api, 4)
+    result = services.chunk_process(batch_id=batch_id)
+    tokens = []
+    while result.retry_token is not None:
+        assert result.retry_countdown > 0
+        tokens.append(result.retry_token)
+        result = services.chunk_process(batch_id=batch_id, retry_token=result.retry_token)
+    assert len(tokens) == 2  # attempts 1 and 2 retried, attempt 3 failed
+    rows = Transaction.objects.filter(batch_id=batch_id)
+    assert {(r.ingestion_status, r.attempts) for r in rows} == {("failed", 3)}
+    assert "enricher unavailable" in rows[0].failure_reason
+    assert Batch.objects.get(pk=batch_id).status == "failed"
+
+    switch.write_text("ok")
+    response = api.post(f"/api/v1/batches/{batch_id}/retry/")
+    assert response.status_code == 202
+    assert response.json()["requeued"] == 4
+    assert Batch.objects.get(pk=batch_id).status == "processing"
+    drain(batch_id)
+    assert statuses(batch_id) == {"completed": 4}
+    assert Batch.objects.get(pk=batch_id).status == "completed"
+
+
+def test_sweeper_returns_stuck_rows_and_fails_exhausted_ones(api: ApiClient,
+                                                             settings: Any) -> None:
+    settings.ENRICH_MAX_ATTEMPTS = 2
+    batch_id = ingest(api, 4)
+    claims.chunk_claim(batch_id=batch_id, limit=4, now=timezone.now())
+    Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(attempts=2)
+    later = timezone.now() + dt.timedelta(seconds=settings.ENRICH_VISIBILITY_TIMEOUT + 1)
+    result = services.sweep(now=later)
+    assert (result.returned, result.failed) == (3, 1)
+    assert statuses(batch_id) == {"pending": 3, "failed": 1}
+    drain(batch_id)
+    assert statuses(batch_id) == {"completed": 3, "failed": 1}
+    assert Batch.objects.get(pk=batch_id).status == "failed"
+
+
+def test_sweeper_requeues_batches_whose_message_was_lost(api: ApiClient, settings: Any,
+                                                        monkeypatch: Any,
+                                                        django_capture_on_commit_callbacks: Any
+                                                        ) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(services, "_send_batch", sent.append)
+    batch_id = ingest(api, 2)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep(now=now).requeued_batches == 0  # young: its message may be queued
+    later = now + dt.timedelta(seconds=settings.ENRICH_VISIBILITY_TIMEOUT + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep(now=later).requeued_batches == 1
+    assert sent == [str(batch_id)]
+
+
+def test_rerun_moves_settled_non_manual_rows_into_a_rerun_batch(api: ApiClient) -> None:
+    batch_id = ingest(api, 4, name="QQRERUN", merchant_name=None)
+    drain(batch_id)
+    assert Transaction.objects.filter(batch_id=batch_id, category__isnull=True).count() == 4
+    Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
+        category_source=CategorySource.MANUAL, category=category("food-and-drink-coffee"))
+    add_rule("qqrerun", "general-merchandise-online-marketplaces",
+             organization=api.organization)
+    response = api.post("/api/v1/categorisation/rerun/", {"only_uncategorised": True})
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert response["Location"] == f"/api/v1/batches/{body['batch_id']}/"
+    assert (body["kind"], body["total_transactions"]) == ("rerun", 3)
+    drain(body["batch_id"])
+    rerun = Transaction.objects.filter(batch_id=body["batch_id"])
+    assert {r.category.slug for r in rerun} == {"general-merchandise-online-marketplaces"}
+    detail = api.get(f"/api/v1/batches/{body['batch_id']}/").json()
+    assert (detail["status"], detail["counts"]["completed"]) == ("completed", 3)
+
+
+def test_rerun_filters_validate(api: ApiClient) -> None:
+    response = api.post("/api/v1/categorisation/rerun/",
+                        {"start_date": "2025-02-01", "end_date": "2025-01-01"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
