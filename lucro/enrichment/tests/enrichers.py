@@ -25,3 +25,9 @@ class ModelLikeEnricher:
     def enrich(self, rows: Sequence[Row]) -> list[Answer | None]:
         return [Answer(category_id=None, confidence=0.42, source="model", model_version="t1")
                 if r.merchant_name == "Acme" else None for r in rows]
+
+
+class InProcessSwitchableEnricher(SwitchableEnricher):
+    """The same, declared in-process: it runs in the fast (lock-only) path."""
+
+    in_process = True

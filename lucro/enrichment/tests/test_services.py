@@ -176,3 +176,32 @@ def test_rerun_filters_validate(api: ApiClient) -> None:
                         {"start_date": "2025-02-01", "end_date": "2025-01-01"})
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_fast_path_failure_turns_into_a_visible_claim_and_retries(
+        api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    switch = tmp_path / "switch"
+    switch.write_text("raise")
+    monkeypatch.setenv("LUCRO_TEST_ENRICHER_SWITCH", str(switch))
+    settings.ENRICHERS = ["lucro.enrichment.tests.enrichers.InProcessSwitchableEnricher",
+                          "lucro.enrichment.enrichers.RuleEnricher"]
+    assert services.chain_is_in_process()
+    batch_id = ingest(api, 3)
+    result = services.chunk_process(batch_id=batch_id)
+    assert result.retry_token is not None
+    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
+        "ingestion_status", "attempts", "claimed_at")) == {("processing", 1, result.retry_token)}
+    switch.write_text("ok")
+    retried = services.chunk_process(batch_id=batch_id, retry_token=result.retry_token)
+    assert retried.written == 3
+    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
+        "ingestion_status", "attempts")) == {("completed", 2)}
+
+
+def test_fast_path_writes_each_row_once_with_one_attempt(api: ApiClient) -> None:
+    assert services.chain_is_in_process()
+    batch_id = ingest(api, 5)
+    assert services.chunk_process(batch_id=batch_id).written == 5
+    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
+        "ingestion_status", "attempts")) == {("completed", 1)}
+    assert Transaction.objects.filter(batch_id=batch_id, claimed_at__isnull=True).count() == 0
