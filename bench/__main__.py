@@ -24,8 +24,9 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
 
     if not settings.IS_POSTGRES:
-        print("note: DATABASE_URL is not PostgreSQL; SPEC §8 targets are for PostgreSQL.",
-              flush=True)
+        print(
+            "note: DATABASE_URL is not PostgreSQL; SPEC §8 targets are for PostgreSQL.", flush=True
+        )
     call_command("migrate", verbosity=0)
     wanted = argv or list(SECTIONS)
     rows: list[BenchRow] = []

@@ -33,9 +33,24 @@ TOTAL_RULES = 1_000
 TRANSACTIONS = 50_000
 REFERENCE_SAMPLE = 2_000
 TARGET = 30_000.0
-KNOWN = ["AMAZON MKTPLACE", "UBER TRIP", "STARBUCKS", "SHOPRITE", "SAFARICOM AIRTIME",
-         "M-PESA PAYBILL KPLC", "JUMIA", "ENGEN", "NETFLIX.COM", "BOLT.EU", "PICK N PAY",
-         "MTN MOMO CASH OUT", "AIRTEL MONEY", "WOOLWORTHS", "TOTALENERGIES", "DSTV"]
+KNOWN = [
+    "AMAZON MKTPLACE",
+    "UBER TRIP",
+    "STARBUCKS",
+    "SHOPRITE",
+    "SAFARICOM AIRTIME",
+    "M-PESA PAYBILL KPLC",
+    "JUMIA",
+    "ENGEN",
+    "NETFLIX.COM",
+    "BOLT.EU",
+    "PICK N PAY",
+    "MTN MOMO CASH OUT",
+    "AIRTEL MONEY",
+    "WOOLWORTHS",
+    "TOTALENERGIES",
+    "DSTV",
+]
 
 
 def _rules(organization: Organization) -> int:
@@ -47,9 +62,16 @@ def _rules(organization: Organization) -> int:
     for i in range(max(0, TOTAL_RULES - existing)):
         kind = ("contains", "contains", "contains", "starts_with", "exact", "regex")[i % 6]
         pattern = rf"\bvendor{i:04d} (ltd|plc)\b" if kind == "regex" else f"vendor{i:04d}"
-        new.append(Rule(organization=organization, category_id=rng.choice(categories),
-                        pattern=pattern, match_type=kind, priority=rng.randint(10, 90),
-                        field=("either", "merchant", "description")[i % 3]))
+        new.append(
+            Rule(
+                organization=organization,
+                category_id=rng.choice(categories),
+                pattern=pattern,
+                match_type=kind,
+                priority=rng.randint(10, 90),
+                field=("either", "merchant", "description")[i % 3],
+            )
+        )
     Rule.objects.bulk_create(new)
     rules_version_bump()
     return existing + len(new)
@@ -66,25 +88,41 @@ def _ingest(organization: Organization, n: int, tag: str) -> uuid.UUID:
             name = f"PAYMENT VENDOR{rng.randint(0, 999):04d} LTD {i}"
         else:
             name = f"TRANSFER {rng.randint(0, 10**8)} QWX"
-        txns.append({"transaction_id": f"{tag}{i}", "account_id": f"bench_enrich_{tag}",
-                     "amount": f"{'-' if rng.random() < 0.85 else ''}{rng.randint(1, 9000)}.50",
-                     "iso_currency_code": "KES", "date": "2025-06-15", "name": name,
-                     "merchant_name": None if roll > 0.6 else name.split(" REF")[0][4:]})
-    body = json.dumps({"accounts": [{"account_id": f"bench_enrich_{tag}", "name": "Bench",
-                                     "type": "depository"}],
-                       "transactions": txns}).encode()
-    return ingestion_services.batch_ingest(organization=organization, body=body, api_key=None,
-                                           idempotency_key=None).batch_id
+        txns.append(
+            {
+                "transaction_id": f"{tag}{i}",
+                "account_id": f"bench_enrich_{tag}",
+                "amount": f"{'-' if rng.random() < 0.85 else ''}{rng.randint(1, 9000)}.50",
+                "iso_currency_code": "KES",
+                "date": "2025-06-15",
+                "name": name,
+                "merchant_name": None if roll > 0.6 else name.split(" REF")[0][4:],
+            }
+        )
+    body = json.dumps(
+        {
+            "accounts": [
+                {"account_id": f"bench_enrich_{tag}", "name": "Bench", "type": "depository"}
+            ],
+            "transactions": txns,
+        }
+    ).encode()
+    return ingestion_services.batch_ingest(
+        organization=organization, body=body, api_key=None, idempotency_key=None
+    ).batch_id
 
 
 def _reference(batch_id: uuid.UUID, organization: Organization) -> float:
     """The naive design: per row, loop over the rules in precedence order; save() each row."""
-    specs = sorted((RuleSpec.from_rule(r) for r in Rule.objects.filter(is_active=True).filter(
-        organization__in=[organization]) | Rule.objects.filter(is_active=True,
-                                                               organization__isnull=True)),
-                   key=precedence_key)
-    regexes = {s.id: re.compile(s.pattern, re.IGNORECASE) for s in specs
-               if s.match_type == "regex"}
+    specs = sorted(
+        (
+            RuleSpec.from_rule(r)
+            for r in Rule.objects.filter(is_active=True).filter(organization__in=[organization])
+            | Rule.objects.filter(is_active=True, organization__isnull=True)
+        ),
+        key=precedence_key,
+    )
+    regexes = {s.id: re.compile(s.pattern, re.IGNORECASE) for s in specs if s.match_type == "regex"}
     started = time.perf_counter()
     rows = list(Transaction.objects.filter(batch_id=batch_id)[:REFERENCE_SAMPLE])
     for txn in rows:
@@ -93,14 +131,17 @@ def _reference(batch_id: uuid.UUID, organization: Organization) -> float:
             for text, field in ((txn.merchant_name, "merchant"), (txn.description, "description")):
                 if not text or spec.field not in (field, "either"):
                     continue
-                if (spec.direction == "in" and txn.amount < 0) or \
-                        (spec.direction == "out" and txn.amount > 0):
+                if (spec.direction == "in" and txn.amount < 0) or (
+                    spec.direction == "out" and txn.amount > 0
+                ):
                     continue
                 folded, pattern = normalize(text), normalize(spec.pattern)
-                if ((spec.match_type == "contains" and pattern in folded)
-                        or (spec.match_type == "starts_with" and folded.startswith(pattern))
-                        or (spec.match_type == "exact" and folded == pattern)
-                        or (spec.match_type == "regex" and regexes[spec.id].search(text))):
+                if (
+                    (spec.match_type == "contains" and pattern in folded)
+                    or (spec.match_type == "starts_with" and folded.startswith(pattern))
+                    or (spec.match_type == "exact" and folded == pattern)
+                    or (spec.match_type == "regex" and regexes[spec.id].search(text))
+                ):
                     chosen = spec
                     break
             if chosen:
@@ -129,12 +170,12 @@ def run() -> list[BenchRow]:
         while services.chunk_process(batch_id=batch_id).claimed:
             chunks += 1
         elapsed = time.perf_counter() - started
-        done = Transaction.objects.filter(batch_id=batch_id,
-                                          ingestion_status=IngestionStatus.COMPLETED).count()
+        done = Transaction.objects.filter(
+            batch_id=batch_id, ingestion_status=IngestionStatus.COMPLETED
+        ).count()
         assert done == TRANSACTIONS, f"only {done} of {TRANSACTIONS} completed"
         rate = TRANSACTIONS / elapsed
-        categorised = Transaction.objects.filter(batch_id=batch_id,
-                                                 category__isnull=False).count()
+        categorised = Transaction.objects.filter(batch_id=batch_id, category__isnull=False).count()
         reference_batch = _ingest(organization, REFERENCE_SAMPLE, "r")
         reference = _reference(reference_batch, organization)
     finally:
@@ -144,12 +185,16 @@ def run() -> list[BenchRow]:
             organization.delete()  # cascades to its batches, accounts and rules
             rules_version_bump()
     return [
-        BenchRow(f"enrich, {rule_count} rules, chunk {settings.ENRICH_CHUNK_SIZE}, "
-                 f"{TRANSACTIONS:,} txns ({chunks} chunks, {categorised / TRANSACTIONS:.0%} "
-                 f"categorised)",
-                 f"{rate:,.0f} txn/s", f"≥ {TARGET:,.0f} txn/s",
-                 f"per-row rule loop + save(): {reference:,.0f} txn/s",
-                 "PASS" if rate >= TARGET else "FAIL"),
-        BenchRow(f"enrich, compile matcher of {rule_count} rules", f"{compile_ms:,.0f} ms",
-                 "-", "-", "-"),
+        BenchRow(
+            f"enrich, {rule_count} rules, chunk {settings.ENRICH_CHUNK_SIZE}, "
+            f"{TRANSACTIONS:,} txns ({chunks} chunks, {categorised / TRANSACTIONS:.0%} "
+            f"categorised)",
+            f"{rate:,.0f} txn/s",
+            f"≥ {TARGET:,.0f} txn/s",
+            f"per-row rule loop + save(): {reference:,.0f} txn/s",
+            "PASS" if rate >= TARGET else "FAIL",
+        ),
+        BenchRow(
+            f"enrich, compile matcher of {rule_count} rules", f"{compile_ms:,.0f} ms", "-", "-", "-"
+        ),
     ]

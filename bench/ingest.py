@@ -34,19 +34,35 @@ def _payload(n: int, run: int) -> bytes:
     txns = []
     for i in range(n):
         merchant = MERCHANTS[i % len(MERCHANTS)]
-        txns.append({
-            "transaction_id": f"r{run}_t{i}", "account_id": account,
-            "amount": f"-{(i * 7) % 9000 + 1}.{i % 100:02d}", "iso_currency_code": "KES",
-            "date": f"2025-{(i % 12) + 1:02d}-{(i % 28) + 1:02d}T08:30:00Z",
-            "authorized_date": f"2025-{(i % 12) + 1:02d}-{(i % 28) + 1:02d}",
-            "name": f"POS PURCHASE {merchant or 'MPESA'} {i:06d} NAIROBI",
-            "merchant_name": merchant, "payment_channel": "in store", "pending": False,
-        })
-    return json.dumps({
-        "accounts": [{"account_id": account, "name": "Bench", "type": "depository",
-                      "iso_currency_code": "KES"}],
-        "transactions": txns, "total_transactions": n, "request_id": f"bench-{uuid.uuid4()}",
-    }).encode()
+        txns.append(
+            {
+                "transaction_id": f"r{run}_t{i}",
+                "account_id": account,
+                "amount": f"-{(i * 7) % 9000 + 1}.{i % 100:02d}",
+                "iso_currency_code": "KES",
+                "date": f"2025-{(i % 12) + 1:02d}-{(i % 28) + 1:02d}T08:30:00Z",
+                "authorized_date": f"2025-{(i % 12) + 1:02d}-{(i % 28) + 1:02d}",
+                "name": f"POS PURCHASE {merchant or 'MPESA'} {i:06d} NAIROBI",
+                "merchant_name": merchant,
+                "payment_channel": "in store",
+                "pending": False,
+            }
+        )
+    return json.dumps(
+        {
+            "accounts": [
+                {
+                    "account_id": account,
+                    "name": "Bench",
+                    "type": "depository",
+                    "iso_currency_code": "KES",
+                }
+            ],
+            "transactions": txns,
+            "total_transactions": n,
+            "request_id": f"bench-{uuid.uuid4()}",
+        }
+    ).encode()
 
 
 def _cleanup(organization: Organization) -> None:
@@ -67,19 +83,33 @@ def _reference(organization: Organization, body: bytes) -> None:
     serializer.is_valid(raise_exception=True)
     with transaction.atomic():
         account, _ = Account.objects.get_or_create(
-            organization=organization, account_id="ref_" + data["accounts"][0]["account_id"],
-            defaults={"name": "Ref", "type": "depository", "currency": "KES"})
+            organization=organization,
+            account_id="ref_" + data["accounts"][0]["account_id"],
+            defaults={"name": "Ref", "type": "depository", "currency": "KES"},
+        )
         batch = Batch.objects.create(organization=organization)
         now = dt.datetime.now(dt.UTC)
-        Transaction.objects.bulk_create([
-            Transaction(organization=organization, account=account, batch=batch,
-                        transaction_id=t["transaction_id"], amount=Decimal(t["amount"]),
-                        currency=t["iso_currency_code"], date=t["date"][:10],
-                        description=t.get("name"), merchant_name=t.get("merchant_name"),
-                        payment_channel=t.get("payment_channel"), pending=t["pending"],
-                        created_at=now, updated_at=now)
-            for t in serializer.validated_data["transactions"]
-        ], batch_size=2_000)
+        Transaction.objects.bulk_create(
+            [
+                Transaction(
+                    organization=organization,
+                    account=account,
+                    batch=batch,
+                    transaction_id=t["transaction_id"],
+                    amount=Decimal(t["amount"]),
+                    currency=t["iso_currency_code"],
+                    date=t["date"][:10],
+                    description=t.get("name"),
+                    merchant_name=t.get("merchant_name"),
+                    payment_channel=t.get("payment_channel"),
+                    pending=t["pending"],
+                    created_at=now,
+                    updated_at=now,
+                )
+                for t in serializer.validated_data["transactions"]
+            ],
+            batch_size=2_000,
+        )
 
 
 def run() -> list[BenchRow]:
@@ -96,9 +126,12 @@ def run() -> list[BenchRow]:
             ref_bodies = iter([_payload(n, r) for r in range(3)])
 
             def post(bodies: Any = bodies) -> Any:
-                response = client.post("/api/v1/integrations/transactions/",
-                                       data=next(bodies), content_type="application/json",
-                                       headers={"Authorization": f"Token {key}"})
+                response = client.post(
+                    "/api/v1/integrations/transactions/",
+                    data=next(bodies),
+                    content_type="application/json",
+                    headers={"Authorization": f"Token {key}"},
+                )
                 assert response.status_code == 202, response.content[:500]
                 return response
 
@@ -109,14 +142,16 @@ def run() -> list[BenchRow]:
             times = timed(post, repeat)
             ref = timed(reference, 3)
             med, high = p50(times) * 1000, p95(times) * 1000
-            rows.append(BenchRow(
-                f"ingest {n:,} txns/batch over HTTP (p50 / p95, {repeat} runs)",
-                f"{med:.1f} / {high:.1f} ms  ({n / p50(times):,.0f} txn/s)",
-                f"<= {TARGET_MS[n]:.0f} ms" + ("  (>= 50,000 txn/s)" if n == 10_000 else ""),
-                f"DRF serializer + bulk_create: {p50(ref) * 1000:.1f} ms "
-                f"({n / p50(ref):,.0f} txn/s)",
-                "PASS" if high <= TARGET_MS[n] else "FAIL",
-            ))
+            rows.append(
+                BenchRow(
+                    f"ingest {n:,} txns/batch over HTTP (p50 / p95, {repeat} runs)",
+                    f"{med:.1f} / {high:.1f} ms  ({n / p50(times):,.0f} txn/s)",
+                    f"<= {TARGET_MS[n]:.0f} ms" + ("  (>= 50,000 txn/s)" if n == 10_000 else ""),
+                    f"DRF serializer + bulk_create: {p50(ref) * 1000:.1f} ms "
+                    f"({n / p50(ref):,.0f} txn/s)",
+                    "PASS" if high <= TARGET_MS[n] else "FAIL",
+                )
+            )
     finally:
         _cleanup(organization)
     return rows

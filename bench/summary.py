@@ -41,23 +41,35 @@ def _setup() -> None:
     django.setup()
 
 
-def _body(account_id: str, first: int, count: int, rng: random.Random,
-          prefix: str = "s") -> bytes:
+def _body(account_id: str, first: int, count: int, rng: random.Random, prefix: str = "s") -> bytes:
     txns = []
     for i in range(first, first + count):
         cents = rng.randint(1, 50_000)
         # One in eight is money in, like salaries, transfers and refunds.
-        amount = f"{cents // 100}.{cents % 100:02d}" if i % 8 == 0 \
+        amount = (
+            f"{cents // 100}.{cents % 100:02d}"
+            if i % 8 == 0
             else f"-{cents // 100}.{cents % 100:02d}"
+        )
         day = FIRST_DAY + dt.timedelta(days=i * DAYS // N_TRANSACTIONS)
         merchant = MERCHANTS[i % len(MERCHANTS)]
-        txns.append({"transaction_id": f"{prefix}{i}", "account_id": account_id,
-                     "amount": amount, "iso_currency_code": "USD", "date": day.isoformat(),
-                     "name": f"{merchant.upper()} {i % 97}", "merchant_name": merchant})
-    return json.dumps({
-        "accounts": [{"account_id": account_id, "name": "Bench", "type": "depository"}],
-        "transactions": txns,
-    }).encode()
+        txns.append(
+            {
+                "transaction_id": f"{prefix}{i}",
+                "account_id": account_id,
+                "amount": amount,
+                "iso_currency_code": "USD",
+                "date": day.isoformat(),
+                "name": f"{merchant.upper()} {i % 97}",
+                "merchant_name": merchant,
+            }
+        )
+    return json.dumps(
+        {
+            "accounts": [{"account_id": account_id, "name": "Bench", "type": "depository"}],
+            "transactions": txns,
+        }
+    ).encode()
 
 
 def _write_back_sql() -> str:
@@ -82,20 +94,35 @@ def _load(organization: Any) -> tuple[str, float, float]:
     account = Account.objects.filter(organization=organization, account_id=ACCOUNT_ID).first()
     existing = Transaction.objects.filter(account=account).count() if account else 0
     ingest_rate = write_rate = 0.0
-    if existing == N_TRANSACTIONS and not Transaction.objects.filter(
-            account=account, ingestion_status__in=["pending", "processing"]).exists():
+    if (
+        existing == N_TRANSACTIONS
+        and not Transaction.objects.filter(
+            account=account, ingestion_status__in=["pending", "processing"]
+        ).exists()
+    ):
         return "reused (already loaded)", ingest_rate, write_rate
     rng = random.Random(42)
     started = time.perf_counter()
     for first in range(0, N_TRANSACTIONS, BATCH):
-        batch_ingest(organization=organization, body=_body(ACCOUNT_ID, first, BATCH, rng),
-                     api_key=None, idempotency_key=None)
+        batch_ingest(
+            organization=organization,
+            body=_body(ACCOUNT_ID, first, BATCH, rng),
+            api_key=None,
+            idempotency_key=None,
+        )
     ingest_rate = N_TRANSACTIONS / (time.perf_counter() - started)
     account = Account.objects.get(organization=organization, account_id=ACCOUNT_ID)
-    cats = [str(pk) for pk in Category.objects.filter(parent__isnull=False)
-            .order_by("slug").values_list("pk", flat=True)[:30]]
-    batches = list(Transaction.objects.filter(account=account, ingestion_status="pending")
-                   .values_list("batch_id", flat=True).distinct())
+    cats = [
+        str(pk)
+        for pk in Category.objects.filter(parent__isnull=False)
+        .order_by("slug")
+        .values_list("pk", flat=True)[:30]
+    ]
+    batches = list(
+        Transaction.objects.filter(account=account, ingestion_status="pending")
+        .values_list("batch_id", flat=True)
+        .distinct()
+    )
     rows = Transaction.objects.filter(account=account, ingestion_status="pending").count()
     started = time.perf_counter()
     for batch_id in batches:
@@ -116,8 +143,10 @@ def _trigger_cost(organization: Any) -> tuple[list[float], list[float], list[flo
     from lucro.enrichment.models import Category
     from lucro.ingestion.services import batch_ingest
 
-    cats = [str(pk) for pk in Category.objects.filter(parent__isnull=False)
-            .values_list("pk", flat=True)[:30]]
+    cats = [
+        str(pk)
+        for pk in Category.objects.filter(parent__isnull=False).values_list("pk", flat=True)[:30]
+    ]
     results: dict[bool, tuple[list[float], list[float]]] = {}
     rng = random.Random(7)
 
@@ -136,26 +165,31 @@ def _trigger_cost(organization: Any) -> tuple[list[float], list[float], list[flo
                 if not enabled:
                     with connection.cursor() as cursor:
                         for name in _TRIGGERS:
-                            cursor.execute(f"ALTER TABLE ingestion_transaction "
-                                           f"DISABLE TRIGGER {name}")
+                            cursor.execute(
+                                f"ALTER TABLE ingestion_transaction DISABLE TRIGGER {name}"
+                            )
                 ingest_times, write_times = results.setdefault(enabled, ([], []))
                 for rep in range(5):
                     account_id = f"bench_trig_{enabled}_{rep}_{rng.randrange(10**9)}"
                     body = _body(account_id, 0, BATCH, rng, prefix=account_id)
                     started = time.perf_counter()
-                    result = batch_ingest(organization=organization, body=body, api_key=None,
-                                          idempotency_key=None)
+                    result = batch_ingest(
+                        organization=organization, body=body, api_key=None, idempotency_key=None
+                    )
                     ingest_times.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     with connection.cursor() as cursor:
-                        cursor.execute(_write_back_sql(), {"cats": cats, "n": len(cats),
-                                                           "batch": result.batch_id})
+                        cursor.execute(
+                            _write_back_sql(),
+                            {"cats": cats, "n": len(cats), "batch": result.batch_id},
+                        )
                     write_times.append(time.perf_counter() - started)
                 if not enabled:
                     with connection.cursor() as cursor:
                         for name in _TRIGGERS:
-                            cursor.execute(f"ALTER TABLE ingestion_transaction "
-                                           f"ENABLE TRIGGER {name}")
+                            cursor.execute(
+                                f"ALTER TABLE ingestion_transaction ENABLE TRIGGER {name}"
+                            )
             raise _Rollback
     except _Rollback:
         pass
@@ -170,10 +204,17 @@ def _orm_summary(account: Any, start: dt.date, end: dt.date) -> object:
     from lucro.ingestion.models import Transaction
 
     rows = Transaction.objects.filter(account=account, date__gte=start, date__lte=end)
-    totals = rows.aggregate(n=Count("id"), spend=Sum("amount", filter=Q(amount__lt=0)),
-                            income=Sum("amount", filter=Q(amount__gt=0)))
-    top = list(rows.filter(amount__lt=0).values("category__parent__slug")
-               .annotate(spend=Sum("amount"), n=Count("id")).order_by("spend")[:3])
+    totals = rows.aggregate(
+        n=Count("id"),
+        spend=Sum("amount", filter=Q(amount__lt=0)),
+        income=Sum("amount", filter=Q(amount__gt=0)),
+    )
+    top = list(
+        rows.filter(amount__lt=0)
+        .values("category__parent__slug")
+        .annotate(spend=Sum("amount"), n=Count("id"))
+        .order_by("spend")[:3]
+    )
     status = list(rows.values("ingestion_status").annotate(n=Count("id")).order_by())
     return totals, top, status
 
@@ -214,8 +255,10 @@ def run() -> list[BenchRow]:
         started = time.perf_counter()
         account_summary(organization=organization, account_id=ACCOUNT_ID, span=span)
         cold_times.append(time.perf_counter() - started)
-    warm_times = timed(lambda: account_summary(organization=organization,
-                                               account_id=ACCOUNT_ID, span=warm_span), REPEAT)
+    warm_times = timed(
+        lambda: account_summary(organization=organization, account_id=ACCOUNT_ID, span=warm_span),
+        REPEAT,
+    )
     orm_times = timed(lambda: _orm_summary(account, warm_span.start, warm_span.end), 5)
 
     client = Client()
@@ -235,22 +278,57 @@ def run() -> list[BenchRow]:
         return "PASS" if value <= target else "FAIL"
 
     rows = [
-        BenchRow(f"summary fixture: {N_TRANSACTIONS:,} txns / 2 years, {how}",
-                 (f"ingest {ingest_rate:,.0f} rows/s, write-back+rollup {write_rate:,.0f} "
-                  "rows/s") if ingest_rate else "-", "-", "-", "-"),
-        BenchRow("summary, 1-year range, cache cold", _ms(cold_times), "p95 ≤ 10 ms",
-                 f"plain ORM aggregate: {_ms(orm_times)}",
-                 verdict(p95(cold_times), 0.010)),
-        BenchRow("summary, cache warm", _ms(warm_times), "p95 ≤ 2 ms", "-",
-                 verdict(p95(warm_times), 0.002)),
-        BenchRow("summary over HTTP in-process (auth included), cold", _ms(http_cold_times),
-                 "-", "-", "-"),
-        BenchRow("summary over HTTP in-process (auth included), warm", _ms(http_warm_times),
-                 "-", "-", "-"),
-        BenchRow("batch_ingest 10 000 rows, rollup triggers on", _ms(ingest_on), "-",
-                 f"triggers off: {_ms(ingest_off)}", "-"),
-        BenchRow("write-back UPDATE 10 000 rows, rollup triggers on", _ms(write_on), "-",
-                 f"triggers off: {_ms(write_off)}", "-"),
+        BenchRow(
+            f"summary fixture: {N_TRANSACTIONS:,} txns / 2 years, {how}",
+            (f"ingest {ingest_rate:,.0f} rows/s, write-back+rollup {write_rate:,.0f} rows/s")
+            if ingest_rate
+            else "-",
+            "-",
+            "-",
+            "-",
+        ),
+        BenchRow(
+            "summary, 1-year range, cache cold",
+            _ms(cold_times),
+            "p95 ≤ 10 ms",
+            f"plain ORM aggregate: {_ms(orm_times)}",
+            verdict(p95(cold_times), 0.010),
+        ),
+        BenchRow(
+            "summary, cache warm",
+            _ms(warm_times),
+            "p95 ≤ 2 ms",
+            "-",
+            verdict(p95(warm_times), 0.002),
+        ),
+        BenchRow(
+            "summary over HTTP in-process (auth included), cold",
+            _ms(http_cold_times),
+            "-",
+            "-",
+            "-",
+        ),
+        BenchRow(
+            "summary over HTTP in-process (auth included), warm",
+            _ms(http_warm_times),
+            "-",
+            "-",
+            "-",
+        ),
+        BenchRow(
+            "batch_ingest 10 000 rows, rollup triggers on",
+            _ms(ingest_on),
+            "-",
+            f"triggers off: {_ms(ingest_off)}",
+            "-",
+        ),
+        BenchRow(
+            "write-back UPDATE 10 000 rows, rollup triggers on",
+            _ms(write_on),
+            "-",
+            f"triggers off: {_ms(write_off)}",
+            "-",
+        ),
     ]
     return rows
 

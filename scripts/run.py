@@ -23,17 +23,29 @@ def demo_key() -> str:
     if path.exists():
         key = path.read_text().strip()
         check = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c",
-             "import sys\nfrom lucro.tenancy.models import ApiKey\n"
-             "from lucro.tenancy.services import api_key_hash\n"
-             f"sys.exit(0 if ApiKey.objects.filter(hashed_key=api_key_hash({key!r}), "
-             "revoked_at__isnull=True).exists() else 1)"],
-            cwd=ROOT, capture_output=True, check=False)
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                "import sys\nfrom lucro.tenancy.models import ApiKey\n"
+                "from lucro.tenancy.services import api_key_hash\n"
+                f"sys.exit(0 if ApiKey.objects.filter(hashed_key=api_key_hash({key!r}), "
+                "revoked_at__isnull=True).exists() else 1)",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
         if check.returncode == 0:
             return key
     out = subprocess.run(
         [sys.executable, "manage.py", "create_api_key", "--org", "demo", "--name", "make run"],
-        cwd=ROOT, capture_output=True, text=True, check=True)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     key = out.stdout.strip().splitlines()[-1]
     path.write_text(key + "\n")
     path.chmod(0o600)
@@ -46,17 +58,38 @@ def main() -> int:
     args = parser.parse_args()
     key = demo_key()
     commands = {
-        "web": [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "gunicorn.conf.py",
-                "--bind", f"127.0.0.1:{args.port}"],
-        "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "INFO",
-                   "--concurrency", "1", "--without-gossip", "--without-mingle",
-                   "--without-heartbeat", "-n", "worker@%h"],
+        "web": [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+        ],
+        "worker": [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            "worker@%h",
+        ],
         "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "INFO"],
     }
-    procs = {name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
-             for name, cmd in commands.items()}
+    procs = {
+        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+        for name, cmd in commands.items()
+    }
     url = f"http://127.0.0.1:{args.port}"
-    print(f"""
+    print(
+        f"""
 Lucro is starting: web, worker and beat.
   API:      {url}/api/v1/
   Docs:     {url}/api/v1/docs/
@@ -70,7 +103,9 @@ Lucro is starting: web, worker and beat.
          "iso_currency_code":"USD","date":"2025-10-30","name":"STARBUCKS #123"}}]}}'
 
 Ctrl-C stops everything.
-""", flush=True)
+""",
+        flush=True,
+    )
 
     stopping = False
 

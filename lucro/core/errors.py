@@ -138,26 +138,31 @@ def _from_drf(exc: drf_exceptions.APIException) -> ApplicationError:
             errors=errors,
         )
     if isinstance(exc, drf_exceptions.ParseError):
-        return ApplicationError(str(exc.detail), status=400, code="malformed-body",
-                                title="Malformed request body")
+        return ApplicationError(
+            str(exc.detail), status=400, code="malformed-body", title="Malformed request body"
+        )
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
         return UnsupportedMediaType(str(exc.detail))
     if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
-        return ApplicationError(str(exc.detail), status=401, code="unauthorized",
-                                title="Unauthorized")
+        return ApplicationError(
+            str(exc.detail), status=401, code="unauthorized", title="Unauthorized"
+        )
     if isinstance(exc, drf_exceptions.PermissionDenied):
         return ApplicationError(str(exc.detail), status=403, code="forbidden", title="Forbidden")
     if isinstance(exc, drf_exceptions.NotFound):
         return NotFound(str(exc.detail))
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
-        return ApplicationError(str(exc.detail), status=405, code="method-not-allowed",
-                                title="Method not allowed")
+        return ApplicationError(
+            str(exc.detail), status=405, code="method-not-allowed", title="Method not allowed"
+        )
     if isinstance(exc, drf_exceptions.NotAcceptable):
-        return ApplicationError(str(exc.detail), status=406, code="not-acceptable",
-                                title="Not acceptable")
+        return ApplicationError(
+            str(exc.detail), status=406, code="not-acceptable", title="Not acceptable"
+        )
     if isinstance(exc, drf_exceptions.Throttled):
-        return ApplicationError(str(exc.detail), status=429, code="throttled",
-                                title="Too many requests")
+        return ApplicationError(
+            str(exc.detail), status=429, code="throttled", title="Too many requests"
+        )
     return ApplicationError(str(exc.detail), status=status, code="error", title="Error")
 
 
@@ -173,14 +178,17 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
     elif isinstance(exc, Http404):
         error = NotFound("The resource does not exist.")
     elif isinstance(exc, PermissionDenied):
-        error = ApplicationError("Permission denied.", status=403, code="forbidden",
-                                 title="Forbidden")
+        error = ApplicationError(
+            "Permission denied.", status=403, code="forbidden", title="Forbidden"
+        )
     elif isinstance(exc, DataError):
         # A value the database cannot hold (a NUL byte in text on PostgreSQL, a number out
         # of range) that slipped past a serializer: the caller's input, not our failure.
         logger.warning("data_error", error=str(exc).splitlines()[0])
-        error = ValidationFailed("A value in the request cannot be stored (for example a NUL "
-                                 "character or an out-of-range number).")
+        error = ValidationFailed(
+            "A value in the request cannot be stored (for example a NUL "
+            "character or an out-of-range number)."
+        )
     elif isinstance(exc, drf_exceptions.APIException):
         error = _from_drf(exc)
         if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
@@ -190,8 +198,12 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
             headers["Retry-After"] = str(int(wait))
     else:
         logger.exception("unhandled_error", error=type(exc).__name__)
-        error = ApplicationError("An unexpected error occurred.", status=500,
-                                 code="internal-error", title="Internal server error")
+        error = ApplicationError(
+            "An unexpected error occurred.",
+            status=500,
+            code="internal-error",
+            title="Internal server error",
+        )
     set_rollback()
     return problem_response(error, headers)
 

@@ -27,20 +27,35 @@ class ApiClient:
     def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
         return self.client.get(path, params, headers=self._headers(headers))
 
-    def post(self, path: str, body: Any = None, *, raw: bytes | str | None = None,
-             content_type: str = "application/json",
-             headers: dict[str, str] | None = None) -> Any:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | str | None = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         data = raw if raw is not None else json.dumps(body if body is not None else {})
-        return self.client.post(path, data=data, content_type=content_type,
-                                headers=self._headers(headers))
+        return self.client.post(
+            path, data=data, content_type=content_type, headers=self._headers(headers)
+        )
 
     def patch(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
-        return self.client.patch(path, data=json.dumps(body), content_type="application/json",
-                                 headers=self._headers(headers))
+        return self.client.patch(
+            path,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
 
     def put(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
-        return self.client.put(path, data=json.dumps(body), content_type="application/json",
-                               headers=self._headers(headers))
+        return self.client.put(
+            path,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
 
     def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self.client.delete(path, headers=self._headers(headers))
@@ -52,24 +67,47 @@ def make_client(name: str) -> ApiClient:
     return ApiClient(organization, api_key_create(organization=organization).raw_key)
 
 
-def make_batch(n: int = 1, *, account_id: str = "acc_1", currency: str = "USD",
-               start: int = 0, request_id: str | None = None,
-               include_account: bool = True, **txn_overrides: Any) -> dict[str, Any]:
+def make_batch(
+    n: int = 1,
+    *,
+    account_id: str = "acc_1",
+    currency: str = "USD",
+    start: int = 0,
+    request_id: str | None = None,
+    include_account: bool = True,
+    **txn_overrides: Any,
+) -> dict[str, Any]:
     """Return a valid ingestion payload with ``n`` transactions."""
     transactions = []
     for i in range(start, start + n):
         txn = {
-            "transaction_id": f"tx_{i}", "account_id": account_id,
+            "transaction_id": f"tx_{i}",
+            "account_id": account_id,
             "amount": f"-{(i % 500) + 1}.25" if currency != "JPY" else -(i + 1),
-            "iso_currency_code": currency, "date": f"2025-10-{(i % 28) + 1:02d}",
-            "authorized_date": None, "name": f"AMAZON MARKETPLACE {i}",
-            "merchant_name": "Amazon", "payment_channel": "online", "pending": False,
+            "iso_currency_code": currency,
+            "date": f"2025-10-{(i % 28) + 1:02d}",
+            "authorized_date": None,
+            "name": f"AMAZON MARKETPLACE {i}",
+            "merchant_name": "Amazon",
+            "payment_channel": "online",
+            "pending": False,
         }
         txn.update(txn_overrides)
         transactions.append(txn)
     payload: dict[str, Any] = {
-        "accounts": ([{"account_id": account_id, "name": "Checking", "type": "depository",
-                       "subtype": "checking", "mask": "1111"}] if include_account else []),
+        "accounts": (
+            [
+                {
+                    "account_id": account_id,
+                    "name": "Checking",
+                    "type": "depository",
+                    "subtype": "checking",
+                    "mask": "1111",
+                }
+            ]
+            if include_account
+            else []
+        ),
         "transactions": transactions,
         "total_transactions": n,
     }

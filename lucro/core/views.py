@@ -12,9 +12,14 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return problem_json_response(ApplicationError(
-        "An unexpected error occurred.", status=500, code="internal-error",
-        title="Internal server error"))
+    return problem_json_response(
+        ApplicationError(
+            "An unexpected error occurred.",
+            status=500,
+            code="internal-error",
+            title="Internal server error",
+        )
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
@@ -22,5 +27,6 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Jso
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return problem_json_response(ApplicationError("Permission denied.", status=403,
-                                                  code="forbidden", title="Forbidden"))
+    return problem_json_response(
+        ApplicationError("Permission denied.", status=403, code="forbidden", title="Forbidden")
+    )

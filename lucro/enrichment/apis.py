@@ -31,113 +31,176 @@ INVALID = problem("Invalid request")
 
 
 class CategoryListApi(APIView):
-    @extend_schema(operation_id="categories_list",
-                   responses={200: CategoryListOutSerializer, 401: UNAUTHORIZED})
+    @extend_schema(
+        operation_id="categories_list",
+        responses={200: CategoryListOutSerializer, 401: UNAUTHORIZED},
+    )
     def get(self, request: Request) -> Response:
         categories = selectors.categories_list()
         return Response({"results": CategoryOutSerializer(categories, many=True).data})
 
 
 class RuleListCreateApi(APIView):
-    @extend_schema(operation_id="rules_list",
-                   parameters=[OpenApiParameter("limit", int, required=False),
-                               OpenApiParameter("cursor", str, required=False)],
-                   responses={200: RuleListOutSerializer, 400: INVALID, 401: UNAUTHORIZED})
+    @extend_schema(
+        operation_id="rules_list",
+        parameters=[
+            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("cursor", str, required=False),
+        ],
+        responses={200: RuleListOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+    )
     def get(self, request: Request) -> Response:
         rules = selectors.rules_visible(organization=request_organization(request))
         page, next_url = paginate(request, rules)
         return Response({"results": RuleOutSerializer(page, many=True).data, "next": next_url})
 
-    @extend_schema(operation_id="rules_create", request=RuleInSerializer,
-                   responses={201: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED})
+    @extend_schema(
+        operation_id="rules_create",
+        request=RuleInSerializer,
+        responses={201: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+    )
     def post(self, request: Request) -> Response:
         data = RuleInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rule = services.rule_create(organization=request_organization(request),
-                                    **data.validated_data)
-        return Response(RuleOutSerializer(rule).data, status=201,
-                        headers={"Location": f"/api/v1/rules/{rule.id}/"})
+        rule = services.rule_create(
+            organization=request_organization(request), **data.validated_data
+        )
+        return Response(
+            RuleOutSerializer(rule).data,
+            status=201,
+            headers={"Location": f"/api/v1/rules/{rule.id}/"},
+        )
 
 
 class RuleDetailApi(APIView):
-    @extend_schema(operation_id="rules_detail",
-                   responses={200: RuleOutSerializer, 401: UNAUTHORIZED,
-                              404: problem("No such rule")})
+    @extend_schema(
+        operation_id="rules_detail",
+        responses={200: RuleOutSerializer, 401: UNAUTHORIZED, 404: problem("No such rule")},
+    )
     def get(self, request: Request, rule_id: str) -> Response:
         rule = selectors.rule_get(organization=request_organization(request), rule_id=rule_id)
         return Response(RuleOutSerializer(rule).data)
 
     def _update(self, request: Request, rule_id: str, partial: bool) -> Response:
-        rule = selectors.rule_get(organization=request_organization(request), rule_id=rule_id,
-                                  writable=True)
+        rule = selectors.rule_get(
+            organization=request_organization(request), rule_id=rule_id, writable=True
+        )
         data = RuleInSerializer(rule, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         rule = services.rule_update(rule=rule, data=data.validated_data)
         return Response(RuleOutSerializer(rule).data)
 
-    @extend_schema(operation_id="rules_update", request=RuleInSerializer,
-                   responses={200: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED,
-                              403: problem("A global rule"), 404: problem("No such rule")})
+    @extend_schema(
+        operation_id="rules_update",
+        request=RuleInSerializer,
+        responses={
+            200: RuleOutSerializer,
+            400: INVALID,
+            401: UNAUTHORIZED,
+            403: problem("A global rule"),
+            404: problem("No such rule"),
+        },
+    )
     def put(self, request: Request, rule_id: str) -> Response:
         return self._update(request, rule_id, partial=False)
 
-    @extend_schema(operation_id="rules_partial_update", request=RuleInSerializer,
-                   responses={200: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED,
-                              403: problem("A global rule"), 404: problem("No such rule")})
+    @extend_schema(
+        operation_id="rules_partial_update",
+        request=RuleInSerializer,
+        responses={
+            200: RuleOutSerializer,
+            400: INVALID,
+            401: UNAUTHORIZED,
+            403: problem("A global rule"),
+            404: problem("No such rule"),
+        },
+    )
     def patch(self, request: Request, rule_id: str) -> Response:
         return self._update(request, rule_id, partial=True)
 
-    @extend_schema(operation_id="rules_delete",
-                   responses={204: None, 401: UNAUTHORIZED, 403: problem("A global rule"),
-                              404: problem("No such rule")})
+    @extend_schema(
+        operation_id="rules_delete",
+        responses={
+            204: None,
+            401: UNAUTHORIZED,
+            403: problem("A global rule"),
+            404: problem("No such rule"),
+        },
+    )
     def delete(self, request: Request, rule_id: str) -> Response:
-        rule = selectors.rule_get(organization=request_organization(request), rule_id=rule_id,
-                                  writable=True)
+        rule = selectors.rule_get(
+            organization=request_organization(request), rule_id=rule_id, writable=True
+        )
         services.rule_delete(rule=rule)
         return Response(status=204)
 
 
 class RuleTestApi(APIView):
-    @extend_schema(operation_id="rules_test", request=RuleTestInSerializer,
-                   responses={200: RuleTestOutSerializer, 400: INVALID, 401: UNAUTHORIZED})
+    @extend_schema(
+        operation_id="rules_test",
+        request=RuleTestInSerializer,
+        responses={200: RuleTestOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+    )
     def post(self, request: Request) -> Response:
         data = RuleTestInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rule = selectors.rule_test(organization=request_organization(request),
-                                   description=data.validated_data.get("description"),
-                                   merchant_name=data.validated_data.get("merchant_name"),
-                                   amount=data.validated_data["amount"])
-        return Response({
-            "matched": rule is not None,
-            "rule": RuleOutSerializer(rule).data if rule is not None else None,
-            "category": ({"slug": rule.category.slug, "name": rule.category.name}
-                         if rule is not None else None),
-        })
+        rule = selectors.rule_test(
+            organization=request_organization(request),
+            description=data.validated_data.get("description"),
+            merchant_name=data.validated_data.get("merchant_name"),
+            amount=data.validated_data["amount"],
+        )
+        return Response(
+            {
+                "matched": rule is not None,
+                "rule": RuleOutSerializer(rule).data if rule is not None else None,
+                "category": (
+                    {"slug": rule.category.slug, "name": rule.category.name}
+                    if rule is not None
+                    else None
+                ),
+            }
+        )
 
 
 class BatchRetryApi(APIView):
-    @extend_schema(operation_id="batch_retry", request=None,
-                   responses={202: RetryOutSerializer, 401: UNAUTHORIZED,
-                              404: problem("No such batch")})
+    @extend_schema(
+        operation_id="batch_retry",
+        request=None,
+        responses={202: RetryOutSerializer, 401: UNAUTHORIZED, 404: problem("No such batch")},
+    )
     def post(self, request: Request, batch_id: str) -> Response:
         batch = batch_get(organization=request_organization(request), batch_id=batch_id)
         count = services.batch_retry_failed(batch=batch)
         location = batch_location(batch.id)
-        return Response({"batch_id": str(batch.id), "requeued": count,
-                         "links": {"self": location}},
-                        status=202, headers={"Location": location})
+        return Response(
+            {"batch_id": str(batch.id), "requeued": count, "links": {"self": location}},
+            status=202,
+            headers={"Location": location},
+        )
 
 
 class CategorisationRerunApi(APIView):
-    @extend_schema(operation_id="categorisation_rerun", request=RerunInSerializer,
-                   responses={202: RerunOutSerializer, 400: INVALID, 401: UNAUTHORIZED})
+    @extend_schema(
+        operation_id="categorisation_rerun",
+        request=RerunInSerializer,
+        responses={202: RerunOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+    )
     def post(self, request: Request) -> Response:
         data = RerunInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        batch = services.categorisation_rerun(organization=request_organization(request),
-                                              **data.validated_data)
+        batch = services.categorisation_rerun(
+            organization=request_organization(request), **data.validated_data
+        )
         location = batch_location(batch.id)
-        return Response({"batch_id": str(batch.id), "kind": batch.kind, "status": batch.status,
-                         "total_transactions": batch.total_transactions,
-                         "links": {"self": location}},
-                        status=202, headers={"Location": location})
+        return Response(
+            {
+                "batch_id": str(batch.id),
+                "kind": batch.kind,
+                "status": batch.status,
+                "total_transactions": batch.total_transactions,
+                "links": {"self": location},
+            },
+            status=202,
+            headers={"Location": location},
+        )

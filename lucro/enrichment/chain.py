@@ -69,8 +69,12 @@ def _simulate_latency(count: int) -> None:
         time.sleep(sum(random.uniform(low, high) for _ in range(count)))
 
 
-def chain_run(rows: Sequence[Row], enrichers: Sequence[Enricher] | None = None, *,
-              simulate_latency: bool = True) -> list[Answer]:
+def chain_run(
+    rows: Sequence[Row],
+    enrichers: Sequence[Enricher] | None = None,
+    *,
+    simulate_latency: bool = True,
+) -> list[Answer]:
     """Run the chain over ``rows``; return one answer per row (``NO_ANSWER`` if none)."""
     if simulate_latency:
         _simulate_latency(len(rows))
@@ -81,8 +85,9 @@ def chain_run(rows: Sequence[Row], enrichers: Sequence[Enricher] | None = None, 
             break
         verdicts = enricher.enrich([rows[i] for i in todo])
         if len(verdicts) != len(todo):
-            raise RuntimeError(f"{type(enricher).__name__} answered {len(verdicts)} rows "
-                               f"of {len(todo)}")
+            raise RuntimeError(
+                f"{type(enricher).__name__} answered {len(verdicts)} rows of {len(todo)}"
+            )
         still = []
         for index, verdict in zip(todo, verdicts, strict=True):
             if verdict is None:

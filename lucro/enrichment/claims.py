@@ -108,8 +108,9 @@ def _params(*values: Any) -> list[Any]:
     return out
 
 
-def _claim_from(batch_id: uuid.UUID, token: dt.datetime, fetched: list[tuple],
-                locked: bool = False) -> Claim:
+def _claim_from(
+    batch_id: uuid.UUID, token: dt.datetime, fetched: list[tuple], locked: bool = False
+) -> Claim:
     rows = []
     accounts = set()
     most = 0
@@ -174,12 +175,21 @@ def chunk_mark_processing(*, claim: Claim) -> Claim:
     """Turn a lock-only claim into an ordinary one (``processing`` under its token)."""
     ids = [row.id for row in claim.rows]
     for start in range(0, len(ids), _ORM_CHUNK):
-        Transaction.objects.filter(id__in=ids[start:start + _ORM_CHUNK],
-                                   ingestion_status=IngestionStatus.PENDING).update(
-            ingestion_status=IngestionStatus.PROCESSING, claimed_at=claim.token,
-            attempts=F("attempts") + 1)
-    return Claim(claim.batch_id, claim.token, claim.rows, claim.account_ids,
-                 claim.max_attempts + 1, locked=False)
+        Transaction.objects.filter(
+            id__in=ids[start : start + _ORM_CHUNK], ingestion_status=IngestionStatus.PENDING
+        ).update(
+            ingestion_status=IngestionStatus.PROCESSING,
+            claimed_at=claim.token,
+            attempts=F("attempts") + 1,
+        )
+    return Claim(
+        claim.batch_id,
+        claim.token,
+        claim.rows,
+        claim.account_ids,
+        claim.max_attempts + 1,
+        locked=False,
+    )
 
 
 # A manual category is the user's: the row is completed, its category left alone.
@@ -205,10 +215,12 @@ WHERE t.id = v.id AND {{held}}
 """
 # Held under a token (the processing claim) or by row locks (the lock-only claim).
 _WRITE_BACK_CLAIMED = _WRITE_BACK_POSTGRES.format(
-    extra_set="", held=f"t.ingestion_status = '{_PROCESSING}' AND t.claimed_at = %s")
+    extra_set="", held=f"t.ingestion_status = '{_PROCESSING}' AND t.claimed_at = %s"
+)
 _WRITE_BACK_LOCKED = _WRITE_BACK_POSTGRES.format(
     extra_set=", claimed_at = %s, attempts = t.attempts + 1",
-    held=f"t.ingestion_status = '{_PENDING}'")
+    held=f"t.ingestion_status = '{_PENDING}'",
+)
 
 
 def _array_text(value: str | None) -> str:
@@ -248,41 +260,57 @@ def _write_back_orm(claim: Claim, answers: Sequence[Answer], now: dt.datetime) -
     groups: dict[Answer, list[uuid.UUID]] = defaultdict(list)
     for row, answer in zip(claim.rows, answers, strict=True):
         groups[answer].append(row.id)
-    done: dict[str, Any] = {"ingestion_status": IngestionStatus.COMPLETED,
-                            "completed_at": now, "failure_reason": None}
+    done: dict[str, Any] = {
+        "ingestion_status": IngestionStatus.COMPLETED,
+        "completed_at": now,
+        "failure_reason": None,
+    }
     if claim.locked:
         held = Transaction.objects.filter(ingestion_status=IngestionStatus.PENDING)
         done.update(claimed_at=claim.token, attempts=F("attempts") + 1)
     else:
-        held = Transaction.objects.filter(ingestion_status=IngestionStatus.PROCESSING,
-                                          claimed_at=claim.token)
+        held = Transaction.objects.filter(
+            ingestion_status=IngestionStatus.PROCESSING, claimed_at=claim.token
+        )
     written = 0
     for answer, ids in groups.items():
         for start in range(0, len(ids), _ORM_CHUNK):
-            written += held.filter(id__in=ids[start:start + _ORM_CHUNK]).exclude(
-                category_source=CategorySource.MANUAL,
-            ).update(category_id=answer.category_id, category_source=answer.source,
-                     category_rule_id=answer.rule_id,
-                     category_model_version=answer.model_version,
-                     category_confidence=answer.confidence, **done)
+            written += (
+                held.filter(id__in=ids[start : start + _ORM_CHUNK])
+                .exclude(
+                    category_source=CategorySource.MANUAL,
+                )
+                .update(
+                    category_id=answer.category_id,
+                    category_source=answer.source,
+                    category_rule_id=answer.rule_id,
+                    category_model_version=answer.model_version,
+                    category_confidence=answer.confidence,
+                    **done,
+                )
+            )
     ids_all = [row.id for row in claim.rows]
     for start in range(0, len(ids_all), _ORM_CHUNK):
-        written += held.filter(id__in=ids_all[start:start + _ORM_CHUNK],
-                               category_source=CategorySource.MANUAL).update(**done)
+        written += held.filter(
+            id__in=ids_all[start : start + _ORM_CHUNK], category_source=CategorySource.MANUAL
+        ).update(**done)
     return written
 
 
 def chunk_fail_exhausted(*, claim: Claim, reason: str, max_attempts: int) -> int:
     """Mark the claim's rows that used their last attempt ``failed``; return how many."""
     return Transaction.objects.filter(
-        batch_id=claim.batch_id, ingestion_status=IngestionStatus.PROCESSING,
-        claimed_at=claim.token, attempts__gte=max_attempts,
+        batch_id=claim.batch_id,
+        ingestion_status=IngestionStatus.PROCESSING,
+        claimed_at=claim.token,
+        attempts__gte=max_attempts,
     ).update(ingestion_status=IngestionStatus.FAILED, failure_reason=reason[:2000])
 
 
 def chunk_held_count(*, claim: Claim) -> int:
     """Return how many rows are still held under the claim's token."""
     return Transaction.objects.filter(
-        batch_id=claim.batch_id, ingestion_status=IngestionStatus.PROCESSING,
+        batch_id=claim.batch_id,
+        ingestion_status=IngestionStatus.PROCESSING,
         claimed_at=claim.token,
     ).count()

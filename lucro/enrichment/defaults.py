@@ -33,19 +33,22 @@ def default_rules(path: Path = RULES_CSV) -> list[DefaultRule]:
             pattern = (row.get("pattern") or "").strip()
             if not pattern:
                 continue
-            out.append(DefaultRule(
-                pattern=pattern,
-                field=(row.get("field") or "either").strip() or "either",
-                match_type=(row.get("match_type") or "contains").strip() or "contains",
-                direction=(row.get("direction") or "").strip() or "any",
-                priority=int((row.get("priority") or "50").strip() or 50),
-                category=(row.get("category") or "").strip(),
-            ))
+            out.append(
+                DefaultRule(
+                    pattern=pattern,
+                    field=(row.get("field") or "either").strip() or "either",
+                    match_type=(row.get("match_type") or "contains").strip() or "contains",
+                    direction=(row.get("direction") or "").strip() or "any",
+                    priority=int((row.get("priority") or "50").strip() or 50),
+                    category=(row.get("category") or "").strip(),
+                )
+            )
     return out
 
 
-def seed_default_rules(rule_model: Any, category_model: Any, version_model: Any,
-                       path: Path = RULES_CSV) -> tuple[int, list[str]]:
+def seed_default_rules(
+    rule_model: Any, category_model: Any, version_model: Any, path: Path = RULES_CSV
+) -> tuple[int, list[str]]:
     """Create or update the global default rules; return (rules written, problems).
 
     Takes the model classes so that a migration can pass its historical models. A row with
@@ -65,10 +68,16 @@ def seed_default_rules(rule_model: Any, category_model: Any, version_model: Any,
                 problems.append(f"line {index}: bad regex {rule.pattern!r}: {exc}")
                 continue
         rule_model.objects.update_or_create(
-            organization=None, pattern=rule.pattern, field=rule.field,
-            match_type=rule.match_type, direction=rule.direction,
-            defaults={"category_id": slugs[rule.category], "priority": rule.priority,
-                      "is_active": True},
+            organization=None,
+            pattern=rule.pattern,
+            field=rule.field,
+            match_type=rule.match_type,
+            direction=rule.direction,
+            defaults={
+                "category_id": slugs[rule.category],
+                "priority": rule.priority,
+                "is_active": True,
+            },
         )
         written += 1
     # Running workers must recompile: this is a rule write like any other.

@@ -49,7 +49,11 @@ class RuleEnricher:
         matcher = matcher_current()
         answers: list[Answer | None] = []
         for spec in matcher.match_many(rows):
-            answers.append(None if spec is None else
-                           Answer(category_id=spec.category_id, confidence=1.0, source="rule",
-                                  rule_id=spec.id))
+            answers.append(
+                None
+                if spec is None
+                else Answer(
+                    category_id=spec.category_id, confidence=1.0, source="rule", rule_id=spec.id
+                )
+            )
         return answers

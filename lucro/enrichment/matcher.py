@@ -29,8 +29,11 @@ from lucro.enrichment.models import Rule
 
 _MERCHANT, _DESCRIPTION = 1, 2
 _CONTAINS, _STARTS, _EXACT, _REGEX = 0, 1, 2, 3
-_FIELD_MASK = {Rule.Field.MERCHANT: _MERCHANT, Rule.Field.DESCRIPTION: _DESCRIPTION,
-               Rule.Field.EITHER: _MERCHANT | _DESCRIPTION}
+_FIELD_MASK = {
+    Rule.Field.MERCHANT: _MERCHANT,
+    Rule.Field.DESCRIPTION: _DESCRIPTION,
+    Rule.Field.EITHER: _MERCHANT | _DESCRIPTION,
+}
 _DIRECTION = {Rule.Direction.ANY: 0, Rule.Direction.IN: 1, Rule.Direction.OUT: -1}
 # Case-folded texts are cached per matcher; statement lines repeat a lot (merchants above
 # all). The bound keeps a long-lived worker's memory flat.
@@ -53,9 +56,17 @@ class RuleSpec:
 
     @classmethod
     def from_rule(cls, rule: Rule) -> RuleSpec:
-        return cls(rule.id, rule.organization_id, rule.category_id, rule.pattern, rule.field,
-                   rule.match_type, rule.direction or Rule.Direction.ANY, rule.priority,
-                   rule.created_at)
+        return cls(
+            rule.id,
+            rule.organization_id,
+            rule.category_id,
+            rule.pattern,
+            rule.field,
+            rule.match_type,
+            rule.direction or Rule.Direction.ANY,
+            rule.priority,
+            rule.created_at,
+        )
 
 
 def normalize(text: str) -> str:
@@ -65,8 +76,13 @@ def normalize(text: str) -> str:
 
 def precedence_key(spec: RuleSpec) -> tuple[object, ...]:
     """Return the sort key of a rule: lower sorts first and wins."""
-    return (spec.organization_id is None, -spec.priority, -len(spec.pattern),
-            spec.created_at, str(spec.id))
+    return (
+        spec.organization_id is None,
+        -spec.priority,
+        -len(spec.pattern),
+        spec.created_at,
+        str(spec.id),
+    )
 
 
 def _factors(items: Any) -> list[frozenset[str]]:
@@ -139,8 +155,11 @@ class Matcher:
                 continue
             word = normalize(rule.pattern)
             if word:
-                kind = {Rule.MatchType.CONTAINS: _CONTAINS, Rule.MatchType.STARTS_WITH: _STARTS,
-                        Rule.MatchType.EXACT: _EXACT}[Rule.MatchType(rule.match_type)]
+                kind = {
+                    Rule.MatchType.CONTAINS: _CONTAINS,
+                    Rule.MatchType.STARTS_WITH: _STARTS,
+                    Rule.MatchType.EXACT: _EXACT,
+                }[Rule.MatchType(rule.match_type)]
                 words.setdefault(word, []).append((rank, kind))
         if words:
             automaton = ahocorasick.Automaton()
@@ -173,8 +192,11 @@ class Matcher:
                 start = end - length + 1
                 for rank, kind in entries:
                     # A regex candidate is only verified if it can still win (``match``).
-                    if kind in (_CONTAINS, _REGEX) or (kind == _STARTS and start == 0) \
-                            or (kind == _EXACT and start == 0 and end == last):
+                    if (
+                        kind in (_CONTAINS, _REGEX)
+                        or (kind == _STARTS and start == 0)
+                        or (kind == _EXACT and start == 0 and end == last)
+                    ):
                         ranks.add(rank)
         ranks.update(self._untriggered)
         result = tuple(sorted(ranks))
@@ -183,8 +205,7 @@ class Matcher:
         self._cache[text] = result
         return result
 
-    def _allowed(self, rank: int, field: int, organization_id: uuid.UUID | None,
-                 sign: int) -> bool:
+    def _allowed(self, rank: int, field: int, organization_id: uuid.UUID | None, sign: int) -> bool:
         owner = self._org[rank]
         if owner is not None and owner != organization_id:
             return False
@@ -193,8 +214,14 @@ class Matcher:
         direction = self._direction[rank]
         return direction == 0 or direction == sign
 
-    def match(self, *, organization_id: uuid.UUID | None, description: str | None,
-              merchant_name: str | None, amount: Decimal | int | float) -> RuleSpec | None:
+    def match(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        description: str | None,
+        merchant_name: str | None,
+        amount: Decimal | int | float,
+    ) -> RuleSpec | None:
         """Return the winning rule for one transaction, or None."""
         sign = 1 if amount > 0 else -1 if amount < 0 else 0
         best = len(self.rules)
@@ -206,7 +233,8 @@ class Matcher:
                 if rank >= best:
                     break
                 if self._allowed(rank, field, organization_id, sign) and (
-                        rank not in regexes or regexes[rank].search(text)):
+                    rank not in regexes or regexes[rank].search(text)
+                ):
                     best = rank
                     break
         return self.rules[best] if best < len(self.rules) else None
@@ -214,5 +242,12 @@ class Matcher:
     def match_many(self, rows: Sequence[Any]) -> list[RuleSpec | None]:
         """Return the winning rule of each row (objects with the fields of ``chain.Row``)."""
         match = self.match
-        return [match(organization_id=r.organization_id, description=r.description,
-                      merchant_name=r.merchant_name, amount=r.amount) for r in rows]
+        return [
+            match(
+                organization_id=r.organization_id,
+                description=r.description,
+                merchant_name=r.merchant_name,
+                amount=r.amount,
+            )
+            for r in rows
+        ]

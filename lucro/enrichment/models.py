@@ -11,13 +11,15 @@ class Category(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=120, unique=True)
-    code = models.CharField(max_length=120, unique=True,
-                            help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE")
+    code = models.CharField(
+        max_length=120, unique=True, help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE"
+    )
     name = models.CharField(max_length=200, help_text="Full name, e.g. Food & Drink › Coffee")
     short_name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -51,14 +53,20 @@ class Rule(models.Model):
         OUT = "out", "Money out"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("tenancy.Organization", null=True, blank=True,
-                                     on_delete=models.CASCADE, related_name="rules",
-                                     help_text="Empty for a global default rule.")
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rules",
+        help_text="Empty for a global default rule.",
+    )
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
     pattern = models.CharField(max_length=500)
     field = models.CharField(max_length=12, choices=Field.choices, default=Field.EITHER)
-    match_type = models.CharField(max_length=12, choices=MatchType.choices,
-                                  default=MatchType.CONTAINS)
+    match_type = models.CharField(
+        max_length=12, choices=MatchType.choices, default=MatchType.CONTAINS
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.ANY)
     priority = models.IntegerField(default=50, help_text="Higher wins.")
     is_active = models.BooleanField(default=True)
@@ -93,8 +101,9 @@ class BatchDispatch(models.Model):
     was lost (a broker restart, an outage at enqueue time).
     """
 
-    batch = models.OneToOneField("ingestion.Batch", primary_key=True, on_delete=models.CASCADE,
-                                 related_name="+")
+    batch = models.OneToOneField(
+        "ingestion.Batch", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
     enqueued_at = models.DateTimeField()
 
     def __str__(self) -> str:

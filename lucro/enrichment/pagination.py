@@ -24,8 +24,10 @@ MAX_LIMIT = 500
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", str(DEFAULT_LIMIT))
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}.",
-                               errors=[{"pointer": "#/limit", "detail": "Out of range."}])
+        raise ValidationFailed(
+            f"limit must be an integer from 1 to {MAX_LIMIT}.",
+            errors=[{"pointer": "#/limit", "detail": "Out of range."}],
+        )
     return int(raw)
 
 
@@ -34,8 +36,10 @@ def _decode(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         created, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return dt.datetime.fromisoformat(created), uuid.UUID(pk)
     except (ValueError, TypeError) as exc:
-        raise ValidationFailed("The cursor is not one this API returned.",
-                               errors=[{"pointer": "#/cursor", "detail": "Invalid."}]) from exc
+        raise ValidationFailed(
+            "The cursor is not one this API returned.",
+            errors=[{"pointer": "#/cursor", "detail": "Invalid."}],
+        ) from exc
 
 
 def _encode(created: dt.datetime, pk: uuid.UUID) -> str:
@@ -50,7 +54,7 @@ def paginate(request: Request, queryset: QuerySet[Any]) -> tuple[list[Any], str 
     if cursor:
         created, pk = _decode(cursor)
         queryset = queryset.filter(Q(created_at__gt=created) | Q(created_at=created, id__gt=pk))
-    page = list(queryset[:limit + 1])
+    page = list(queryset[: limit + 1])
     if len(page) <= limit:
         return page, None
     page = page[:limit]

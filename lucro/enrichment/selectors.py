@@ -20,8 +20,9 @@ def categories_list() -> QuerySet[Category]:
 
 def rules_visible(*, organization: Organization) -> QuerySet[Rule]:
     """Return the rules the organization sees: its own and the global defaults."""
-    return (Rule.objects.select_related("category", "category__parent")
-            .filter(Q(organization=organization) | Q(organization__isnull=True)))
+    return Rule.objects.select_related("category", "category__parent").filter(
+        Q(organization=organization) | Q(organization__isnull=True)
+    )
 
 
 def rule_get(*, organization: Organization, rule_id: str, writable: bool = False) -> Rule:
@@ -38,17 +39,29 @@ def rule_get(*, organization: Organization, rule_id: str, writable: bool = False
     if rule is None:
         raise NotFound("No such rule.")
     if writable and rule.organization_id is None:
-        raise ApplicationError("Global rules are read-only; create a rule of your own "
-                               "(it takes precedence).", status=403, code="forbidden",
-                               title="Forbidden")
+        raise ApplicationError(
+            "Global rules are read-only; create a rule of your own (it takes precedence).",
+            status=403,
+            code="forbidden",
+            title="Forbidden",
+        )
     return rule
 
 
-def rule_test(*, organization: Organization, description: str | None,
-              merchant_name: str | None, amount: Decimal) -> Rule | None:
+def rule_test(
+    *,
+    organization: Organization,
+    description: str | None,
+    merchant_name: str | None,
+    amount: Decimal,
+) -> Rule | None:
     """Return the rule that would categorise such a transaction now, or None."""
-    spec = matcher_current().match(organization_id=organization.id, description=description,
-                                   merchant_name=merchant_name, amount=amount)
+    spec = matcher_current().match(
+        organization_id=organization.id,
+        description=description,
+        merchant_name=merchant_name,
+        amount=amount,
+    )
     if spec is None:
         return None
     return Rule.objects.select_related("category", "category__parent").get(pk=spec.id)

@@ -61,10 +61,12 @@ class RuleInSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
     pattern = serializers.CharField(max_length=500, trim_whitespace=True)
     field = serializers.ChoiceField(choices=Rule.Field.choices, default=Rule.Field.EITHER)
-    match_type = serializers.ChoiceField(choices=Rule.MatchType.choices,
-                                         default=Rule.MatchType.CONTAINS)
-    direction = serializers.ChoiceField(choices=[*Rule.Direction.choices, ("", "Any")],
-                                        default=Rule.Direction.ANY, allow_null=True)
+    match_type = serializers.ChoiceField(
+        choices=Rule.MatchType.choices, default=Rule.MatchType.CONTAINS
+    )
+    direction = serializers.ChoiceField(
+        choices=[*Rule.Direction.choices, ("", "Any")], default=Rule.Direction.ANY, allow_null=True
+    )
     priority = serializers.IntegerField(min_value=-1000, max_value=1000, default=50)
     is_active = serializers.BooleanField(default=True)
 
@@ -76,7 +78,8 @@ class RuleInSerializer(serializers.Serializer):
                 re.compile(pattern)
             except re.error as exc:
                 raise serializers.ValidationError(
-                    {"pattern": f"Not a valid regular expression: {exc}"}) from exc
+                    {"pattern": f"Not a valid regular expression: {exc}"}
+                ) from exc
         if not attrs.get("direction", "any"):
             attrs["direction"] = Rule.Direction.ANY
         return attrs
@@ -85,8 +88,9 @@ class RuleInSerializer(serializers.Serializer):
 class RuleTestInSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     merchant_name = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    amount = serializers.DecimalField(max_digits=19, decimal_places=4,
-                                      help_text="Negative is money out.")
+    amount = serializers.DecimalField(
+        max_digits=19, decimal_places=4, help_text="Negative is money out."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("description") and not attrs.get("merchant_name"):
@@ -107,8 +111,12 @@ class RetryOutSerializer(serializers.Serializer):
 
 
 class RerunInSerializer(serializers.Serializer):
-    account_ids = serializers.ListField(child=serializers.CharField(max_length=255),
-                                        required=False, allow_empty=False, max_length=10_000)
+    account_ids = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        required=False,
+        allow_empty=False,
+        max_length=10_000,
+    )
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     only_uncategorised = serializers.BooleanField(default=False)

@@ -38,10 +38,13 @@ IN_FLIGHT = (IngestionStatus.PENDING, IngestionStatus.PROCESSING)
 
 # --- Queueing -----------------------------------------------------------------------------
 
+
 def _dispatch_record(batch_ids: Iterable[uuid.UUID | str], now: dt.datetime) -> None:
     BatchDispatch.objects.bulk_create(
         [BatchDispatch(batch_id=uuid.UUID(str(pk)), enqueued_at=now) for pk in batch_ids],
-        update_conflicts=True, unique_fields=["batch"], update_fields=["enqueued_at"],
+        update_conflicts=True,
+        unique_fields=["batch"],
+        update_fields=["enqueued_at"],
     )
 
 
@@ -65,8 +68,9 @@ def batch_fan_out(*, batch_id: uuid.UUID | str) -> int:
     """Queue one chunk task per ``ENRICH_CHUNK_SIZE`` pending rows; return how many."""
     from lucro.enrichment.tasks import enrich_chunk
 
-    pending = Transaction.objects.filter(batch_id=batch_id,
-                                         ingestion_status=IngestionStatus.PENDING).count()
+    pending = Transaction.objects.filter(
+        batch_id=batch_id, ingestion_status=IngestionStatus.PENDING
+    ).count()
     _dispatch_record([batch_id], timezone.now())
     if not pending:
         batch_finish_check(batch_id=uuid.UUID(str(batch_id)))
@@ -80,6 +84,7 @@ def batch_fan_out(*, batch_id: uuid.UUID | str) -> int:
 
 # --- One chunk ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ChunkResult:
     claimed: int
@@ -91,7 +96,8 @@ class ChunkResult:
 
 def _batch_started(batch_id: uuid.UUID, now: dt.datetime) -> dt.datetime | None:
     Batch.objects.filter(pk=batch_id, status=Batch.Status.PENDING).update(
-        status=Batch.Status.PROCESSING, started_at=now)
+        status=Batch.Status.PROCESSING, started_at=now
+    )
     return Batch.objects.filter(pk=batch_id).values_list("received_at", flat=True).first()
 
 
@@ -110,11 +116,13 @@ def chain_is_in_process() -> bool:
     no transaction stays open while it waits.
     """
     return settings.ENRICH_SIMULATED_LATENCY is None and all(
-        getattr(enricher, "in_process", False) for enricher in enrichers_configured())
+        getattr(enricher, "in_process", False) for enricher in enrichers_configured()
+    )
 
 
-def chunk_process(*, batch_id: uuid.UUID | str, retry_token: dt.datetime | None = None
-                  ) -> ChunkResult:
+def chunk_process(
+    *, batch_id: uuid.UUID | str, retry_token: dt.datetime | None = None
+) -> ChunkResult:
     """Claim a chunk of the batch, run the chain, write the answers back.
 
     With ``retry_token``, take back the rows still held under that claim instead (a retry
@@ -128,8 +136,7 @@ def chunk_process(*, batch_id: uuid.UUID | str, retry_token: dt.datetime | None 
     now = timezone.now()
     with transaction.atomic():
         if retry_token is None:
-            claim = claims.chunk_claim(batch_id=batch_pk, limit=settings.ENRICH_CHUNK_SIZE,
-                                       now=now)
+            claim = claims.chunk_claim(batch_id=batch_pk, limit=settings.ENRICH_CHUNK_SIZE, now=now)
         else:
             claim = claims.chunk_reclaim(batch_id=batch_pk, token=retry_token, now=now)
         received_at = _batch_started(batch_pk, now) if claim.rows else None
@@ -166,8 +173,7 @@ def _chunk_process_locked(batch_pk: uuid.UUID) -> ChunkResult:
                 failure = exc
                 claim = claims.chunk_mark_processing(claim=claim)
             else:
-                written = claims.chunk_write_back(claim=claim, answers=answers,
-                                                  now=timezone.now())
+                written = claims.chunk_write_back(claim=claim, answers=answers, now=timezone.now())
                 accounts_touched(claim.account_ids)
     if not claim.rows:
         batch_finish_check(batch_id=batch_pk)
@@ -177,32 +183,45 @@ def _chunk_process_locked(batch_pk: uuid.UUID) -> ChunkResult:
     return _chunk_done(claim, answers, written, received_at, started)
 
 
-def _chunk_done(claim: claims.Claim, answers: list[Answer], written: int,
-                received_at: dt.datetime | None, started: float) -> ChunkResult:
+def _chunk_done(
+    claim: claims.Claim,
+    answers: list[Answer],
+    written: int,
+    received_at: dt.datetime | None,
+    started: float,
+) -> ChunkResult:
     _observe(answers, received_at, started)
     batch_finish_check(batch_id=claim.batch_id)
-    logger.info("chunk_enriched", batch_id=str(claim.batch_id), claimed=len(claim),
-                written=written)
+    logger.info("chunk_enriched", batch_id=str(claim.batch_id), claimed=len(claim), written=written)
     return ChunkResult(len(claim), written, 0)
 
 
 def _chunk_failed(claim: claims.Claim, exc: Exception, started: float) -> ChunkResult:
     reason = f"{type(exc).__name__}: {exc}"
     with transaction.atomic():
-        failed = claims.chunk_fail_exhausted(claim=claim, reason=reason,
-                                             max_attempts=settings.ENRICH_MAX_ATTEMPTS)
+        failed = claims.chunk_fail_exhausted(
+            claim=claim, reason=reason, max_attempts=settings.ENRICH_MAX_ATTEMPTS
+        )
         held = claims.chunk_held_count(claim=claim)
         if failed:
             accounts_touched(claim.account_ids)
     ENRICHMENT_FAILURES.inc(failed)
     CHUNK_DURATION.observe(time.perf_counter() - started)
-    logger.warning("chunk_failed", batch_id=str(claim.batch_id), rows=len(claim),
-                   failed=failed, retrying=held, attempts=claim.max_attempts, reason=reason)
+    logger.warning(
+        "chunk_failed",
+        batch_id=str(claim.batch_id),
+        rows=len(claim),
+        failed=failed,
+        retrying=held,
+        attempts=claim.max_attempts,
+        reason=reason,
+    )
     if not held:
         batch_finish_check(batch_id=claim.batch_id)
         return ChunkResult(len(claim), 0, failed)
-    return ChunkResult(len(claim), 0, failed, retry_token=claim.token,
-                       retry_countdown=_backoff(claim.max_attempts))
+    return ChunkResult(
+        len(claim), 0, failed, retry_token=claim.token, retry_countdown=_backoff(claim.max_attempts)
+    )
 
 
 def _observe(answers: list[Answer], received_at: dt.datetime | None, started: float) -> None:
@@ -224,11 +243,17 @@ def batch_finish_check(*, batch_id: uuid.UUID) -> str | None:
     rows = Transaction.objects.filter(batch_id=batch_id)
     if rows.filter(ingestion_status__in=IN_FLIGHT).exists():
         return None
-    status = (Batch.Status.FAILED if rows.filter(ingestion_status=IngestionStatus.FAILED)
-              .exists() else Batch.Status.COMPLETED)
+    status = (
+        Batch.Status.FAILED
+        if rows.filter(ingestion_status=IngestionStatus.FAILED).exists()
+        else Batch.Status.COMPLETED
+    )
     now = timezone.now()
-    finished = Batch.objects.filter(pk=batch_id).exclude(status=status).update(
-        status=status, finished_at=now)
+    finished = (
+        Batch.objects.filter(pk=batch_id)
+        .exclude(status=status)
+        .update(status=status, finished_at=now)
+    )
     Batch.objects.filter(pk=batch_id, started_at__isnull=True).update(started_at=now)
     if finished:
         BATCHES_FINISHED.labels(status).inc()
@@ -238,6 +263,7 @@ def batch_finish_check(*, batch_id: uuid.UUID) -> str | None:
 
 
 # --- Recovery -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -258,25 +284,34 @@ def sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     stale = now - dt.timedelta(seconds=settings.ENRICH_VISIBILITY_TIMEOUT)
     max_attempts = settings.ENRICH_MAX_ATTEMPTS
-    stuck = Transaction.objects.filter(ingestion_status=IngestionStatus.PROCESSING,
-                                       claimed_at__lt=stale)
+    stuck = Transaction.objects.filter(
+        ingestion_status=IngestionStatus.PROCESSING, claimed_at__lt=stale
+    )
     with transaction.atomic():
         touched = set(stuck.values_list("batch_id", "account_id").distinct())
         failed = stuck.filter(attempts__gte=max_attempts).update(
             ingestion_status=IngestionStatus.FAILED,
             failure_reason=f"No result within {settings.ENRICH_VISIBILITY_TIMEOUT} s "
-                           f"after {max_attempts} attempts (worker lost?)")
+            f"after {max_attempts} attempts (worker lost?)",
+        )
         returned = stuck.update(ingestion_status=IngestionStatus.PENDING, claimed_at=None)
         accounts_touched(account for _, account in touched)
     ENRICHMENT_FAILURES.inc(failed)
 
     swept = {batch for batch, _ in touched}
-    waiting = set(Transaction.objects.filter(ingestion_status=IngestionStatus.PENDING)
-                  .values_list("batch_id", flat=True).distinct())
-    recent = set(BatchDispatch.objects.filter(batch_id__in=waiting, enqueued_at__gte=stale)
-                 .values_list("batch_id", flat=True))
-    young = set(Batch.objects.filter(pk__in=waiting, received_at__gte=stale)
-                .values_list("pk", flat=True))
+    waiting = set(
+        Transaction.objects.filter(ingestion_status=IngestionStatus.PENDING)
+        .values_list("batch_id", flat=True)
+        .distinct()
+    )
+    recent = set(
+        BatchDispatch.objects.filter(batch_id__in=waiting, enqueued_at__gte=stale).values_list(
+            "batch_id", flat=True
+        )
+    )
+    young = set(
+        Batch.objects.filter(pk__in=waiting, received_at__gte=stale).values_list("pk", flat=True)
+    )
     lost = (waiting - recent - young) | (swept & waiting)
     for batch_id in lost:
         batch_enqueue(batch_id=batch_id)
@@ -293,11 +328,11 @@ def batch_retry_failed(*, batch: Batch) -> int:
     """Put the batch's failed rows back in the queue with fresh attempts; return how many."""
     rows = Transaction.objects.filter(batch=batch, ingestion_status=IngestionStatus.FAILED)
     accounts = set(rows.values_list("account_id", flat=True).distinct())
-    count = rows.update(ingestion_status=IngestionStatus.PENDING, attempts=0,
-                        failure_reason=None, claimed_at=None)
+    count = rows.update(
+        ingestion_status=IngestionStatus.PENDING, attempts=0, failure_reason=None, claimed_at=None
+    )
     if count:
-        Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.PROCESSING,
-                                                 finished_at=None)
+        Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.PROCESSING, finished_at=None)
         accounts_touched(accounts)
         batch_enqueue(batch_id=batch.pk)
     logger.info("batch_retry", batch_id=str(batch.pk), requeued=count)
@@ -305,9 +340,14 @@ def batch_retry_failed(*, batch: Batch) -> int:
 
 
 @transaction.atomic
-def categorisation_rerun(*, organization: Organization, account_ids: list[str] | None = None,
-                         start_date: dt.date | None = None, end_date: dt.date | None = None,
-                         only_uncategorised: bool = False) -> Batch:
+def categorisation_rerun(
+    *,
+    organization: Organization,
+    account_ids: list[str] | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    only_uncategorised: bool = False,
+) -> Batch:
     """Move the matching settled, non-manual transactions into a new ``rerun`` batch.
 
     Rows still in flight are left where they are: they will be categorised with the
@@ -318,8 +358,11 @@ def categorisation_rerun(*, organization: Organization, account_ids: list[str] |
         ingestion_status__in=[IngestionStatus.COMPLETED, IngestionStatus.FAILED],
     ).exclude(category_source=CategorySource.MANUAL)
     if account_ids is not None:
-        pks = list(Account.objects.filter(organization=organization,
-                                          account_id__in=account_ids).values_list("pk", flat=True))
+        pks = list(
+            Account.objects.filter(
+                organization=organization, account_id__in=account_ids
+            ).values_list("pk", flat=True)
+        )
         rows = rows.filter(account_id__in=pks)
     if start_date is not None:
         rows = rows.filter(date__gte=start_date)
@@ -329,13 +372,23 @@ def categorisation_rerun(*, organization: Organization, account_ids: list[str] |
         rows = rows.filter(category__isnull=True)
     batch = Batch.objects.create(organization=organization, kind="rerun")
     accounts = set(rows.values_list("account_id", flat=True).distinct())
-    count = rows.update(batch=batch, ingestion_status=IngestionStatus.PENDING, attempts=0,
-                        failure_reason=None, claimed_at=None, completed_at=None)
+    count = rows.update(
+        batch=batch,
+        ingestion_status=IngestionStatus.PENDING,
+        attempts=0,
+        failure_reason=None,
+        claimed_at=None,
+        completed_at=None,
+    )
     now = timezone.now()
     Batch.objects.filter(pk=batch.pk).update(
         total_transactions=count,
-        **({"status": Batch.Status.COMPLETED, "started_at": now, "finished_at": now}
-           if not count else {}))
+        **(
+            {"status": Batch.Status.COMPLETED, "started_at": now, "finished_at": now}
+            if not count
+            else {}
+        ),
+    )
     batch.refresh_from_db()
     if count:
         accounts_touched(accounts)
@@ -346,9 +399,13 @@ def categorisation_rerun(*, organization: Organization, account_ids: list[str] |
 
 # --- Rules --------------------------------------------------------------------------------
 
+
 def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in data.items()
-              if k in ("pattern", "field", "match_type", "direction", "priority", "is_active")}
+    fields = {
+        k: v
+        for k, v in data.items()
+        if k in ("pattern", "field", "match_type", "direction", "priority", "is_active")
+    }
     if "category" in data:
         fields["category"] = data["category"]
     if fields.get("direction") in ("", None):
@@ -357,15 +414,28 @@ def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_create(*, organization: Organization | None, category: Category, pattern: str,
-                field: str = Rule.Field.EITHER, match_type: str = Rule.MatchType.CONTAINS,
-                direction: str = Rule.Direction.ANY, priority: int = 50,
-                is_active: bool = True) -> Rule:
+def rule_create(
+    *,
+    organization: Organization | None,
+    category: Category,
+    pattern: str,
+    field: str = Rule.Field.EITHER,
+    match_type: str = Rule.MatchType.CONTAINS,
+    direction: str = Rule.Direction.ANY,
+    priority: int = 50,
+    is_active: bool = True,
+) -> Rule:
     """Create a rule; running workers pick it up on their next chunk."""
-    rule = Rule.objects.create(organization=organization, category=category, pattern=pattern,
-                               field=field, match_type=match_type,
-                               direction=direction or Rule.Direction.ANY, priority=priority,
-                               is_active=is_active)
+    rule = Rule.objects.create(
+        organization=organization,
+        category=category,
+        pattern=pattern,
+        field=field,
+        match_type=match_type,
+        direction=direction or Rule.Direction.ANY,
+        priority=priority,
+        is_active=is_active,
+    )
     rules_version_bump()
     return rule
 
@@ -385,4 +455,3 @@ def rule_delete(*, rule: Rule) -> None:
     """Delete a rule; running workers stop using it on their next chunk."""
     rule.delete()
     rules_version_bump()
-

@@ -26,8 +26,9 @@ def enrich_chunk(batch_id: str, retry_token: str | None = None) -> int:
     token = dt.datetime.fromisoformat(retry_token) if retry_token else None
     result = services.chunk_process(batch_id=batch_id, retry_token=token)
     if result.retry_token is not None:
-        enrich_chunk.apply_async((batch_id, result.retry_token.isoformat()),
-                                 countdown=result.retry_countdown)
+        enrich_chunk.apply_async(
+            (batch_id, result.retry_token.isoformat()), countdown=result.retry_countdown
+        )
     return result.written
 
 

@@ -56,11 +56,26 @@ def taxonomy() -> list[TaxonomyEntry]:
                 primary, code = row["PRIMARY"].strip(), row["DETAILED"].strip()
                 if primary not in primaries:
                     primaries[primary] = TaxonomyEntry(
-                        primary, slugify_code(primary), humanize(primary), humanize(primary),
-                        "", None)
-                short = humanize(code[len(primary) + 1:]) if code.startswith(primary) \
+                        primary,
+                        slugify_code(primary),
+                        humanize(primary),
+                        humanize(primary),
+                        "",
+                        None,
+                    )
+                short = (
+                    humanize(code[len(primary) + 1 :])
+                    if code.startswith(primary)
                     else humanize(code)
-                detailed.append(TaxonomyEntry(
-                    code, slugify_code(code), f"{primaries[primary].name} › {short}", short,
-                    row["DESCRIPTION"].strip(), primary))
+                )
+                detailed.append(
+                    TaxonomyEntry(
+                        code,
+                        slugify_code(code),
+                        f"{primaries[primary].name} › {short}",
+                        short,
+                        row["DESCRIPTION"].strip(),
+                        primary,
+                    )
+                )
     return [*primaries.values(), *detailed]

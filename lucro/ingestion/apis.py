@@ -21,8 +21,9 @@ from lucro.tenancy.authentication import request_organization
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/")
-                                           and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 class IngestTransactionsApi(APIView):
@@ -34,14 +35,23 @@ class IngestTransactionsApi(APIView):
     @extend_schema(
         operation_id="ingest_transactions",
         request=IngestRequestSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     required=False,
-                                     description="Same as request_id in the body.")],
-        responses={202: IngestResponseSerializer, 400: problem("Invalid payload"),
-                   401: problem("No or bad credentials"),
-                   409: problem("Idempotency key reused with another body"),
-                   413: problem("Body or batch too large"),
-                   415: problem("Not JSON")},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Same as request_id in the body.",
+            )
+        ],
+        responses={
+            202: IngestResponseSerializer,
+            400: problem("Invalid payload"),
+            401: problem("No or bad credentials"),
+            409: problem("Idempotency key reused with another body"),
+            413: problem("Body or batch too large"),
+            415: problem("Not JSON"),
+        },
     )
     def post(self, request: Request) -> Response:
         if not _is_json(request.content_type or ""):
@@ -54,7 +64,9 @@ class IngestTransactionsApi(APIView):
         if len(body) > limit:
             raise PayloadTooLarge(f"The body is over {limit} bytes.")
         result = batch_ingest(
-            organization=request_organization(request), body=body, api_key=request.auth,
+            organization=request_organization(request),
+            body=body,
+            api_key=request.auth,
             idempotency_key=request.headers.get("Idempotency-Key") or None,
             correlation_id=current_request_id() or "",
         )
@@ -65,9 +77,13 @@ class IngestTransactionsApi(APIView):
 
 
 class BatchDetailApi(APIView):
-    @extend_schema(operation_id="batch_detail",
-                   responses={200: BatchDetailSerializer, 401: problem("No or bad credentials"),
-                              404: problem("No such batch")})
+    @extend_schema(
+        operation_id="batch_detail",
+        responses={
+            200: BatchDetailSerializer,
+            401: problem("No or bad credentials"),
+            404: problem("No such batch"),
+        },
+    )
     def get(self, request: Request, batch_id: str) -> Response:
-        return Response(batch_detail(organization=request_organization(request),
-                                     batch_id=batch_id))
+        return Response(batch_detail(organization=request_organization(request), batch_id=batch_id))

@@ -24,24 +24,28 @@ class Account(models.Model):
     """An integration's account; ``account_id`` is its external id, unique per organization."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE,
-                                     related_name="accounts")
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="accounts"
+    )
     account_id = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
     type = models.CharField(max_length=64)
     subtype = models.CharField(max_length=64, null=True, blank=True)
     mask = models.CharField(max_length=32, null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True,
-                                help_text="Set once: from iso_currency_code or the first "
-                                          "transaction; never changes.")
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="Set once: from iso_currency_code or the first transaction; never changes.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["account_id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "account_id"],
-                                    name="account_unique_external_id_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "account_id"], name="account_unique_external_id_per_org"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -58,15 +62,26 @@ class Batch(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE,
-                                     related_name="batches")
-    api_key = models.ForeignKey("tenancy.ApiKey", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="batches",
-                                help_text="The key that sent the batch.")
-    kind = models.CharField(max_length=16, default="ingest",
-                            help_text="ingest, or rerun for a re-categorisation job.")
-    request_id = models.CharField(max_length=255, null=True, blank=True,
-                                  help_text="The idempotency key, if the caller sent one.")
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="batches"
+    )
+    api_key = models.ForeignKey(
+        "tenancy.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batches",
+        help_text="The key that sent the batch.",
+    )
+    kind = models.CharField(
+        max_length=16, default="ingest", help_text="ingest, or rerun for a re-categorisation job."
+    )
+    request_id = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        help_text="The idempotency key, if the caller sent one.",
+    )
     request_hash = models.CharField(max_length=64, blank=True)
     correlation_id = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -74,8 +89,9 @@ class Batch(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
-    response = models.JSONField(null=True, blank=True,
-                                help_text="The 202 body, replayed for a repeated request.")
+    response = models.JSONField(
+        null=True, blank=True, help_text="The 202 body, replayed for a repeated request."
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -84,12 +100,16 @@ class Batch(models.Model):
         ordering = ["-received_at"]
         verbose_name_plural = "batches"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "request_id"],
-                                    condition=Q(request_id__isnull=False),
-                                    name="batch_unique_request_id_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "request_id"],
+                condition=Q(request_id__isnull=False),
+                name="batch_unique_request_id_per_org",
+            ),
         ]
-        indexes = [models.Index(fields=["organization", "-received_at"]),
-                   models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["organization", "-received_at"]),
+            models.Index(fields=["status"]),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -105,35 +125,56 @@ class Transaction(models.Model):
     # account and creates the batch in the same transaction) and deletes go through the
     # ORM, whose collector still cascades. Nor does either need an index of its own:
     # account leads the two composite indexes below, organization is reached via account.
-    organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE,
-                                     related_name="+", db_index=False, db_constraint=False)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="transactions",
-                                db_index=False, db_constraint=False)
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="transactions",
-                              db_constraint=False)
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="transactions",
+        db_index=False,
+        db_constraint=False,
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="transactions", db_constraint=False
+    )
     transaction_id = models.CharField(max_length=255)
-    amount = models.DecimalField(max_digits=19, decimal_places=4,
-                                 help_text="Negative is money out.")
+    amount = models.DecimalField(
+        max_digits=19, decimal_places=4, help_text="Negative is money out."
+    )
     currency = models.CharField(max_length=3)
     date = models.DateField()
-    occurred_at = models.DateTimeField(null=True, blank=True,
-                                       help_text="The original timestamp, when one was sent.")
+    occurred_at = models.DateTimeField(
+        null=True, blank=True, help_text="The original timestamp, when one was sent."
+    )
     authorized_date = models.DateField(null=True, blank=True)
     description = models.TextField(null=True, blank=True)
     merchant_name = models.CharField(max_length=1024, null=True, blank=True)
     payment_channel = models.CharField(max_length=64, null=True, blank=True)
     pending = models.BooleanField(default=False)
 
-    category = models.ForeignKey("enrichment.Category", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+", db_index=False)
-    category_source = models.CharField(max_length=8, choices=CategorySource.choices,
-                                       default=CategorySource.NONE)
+    category = models.ForeignKey(
+        "enrichment.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    category_source = models.CharField(
+        max_length=8, choices=CategorySource.choices, default=CategorySource.NONE
+    )
     category_rule_id = models.UUIDField(null=True, blank=True)
     category_model_version = models.CharField(max_length=64, null=True, blank=True)
     category_confidence = models.FloatField(null=True, blank=True)
 
-    ingestion_status = models.CharField(max_length=12, choices=IngestionStatus.choices,
-                                        default=IngestionStatus.PENDING)
+    ingestion_status = models.CharField(
+        max_length=12, choices=IngestionStatus.choices, default=IngestionStatus.PENDING
+    )
     failure_reason = models.TextField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -144,14 +185,19 @@ class Transaction(models.Model):
     class Meta:
         ordering = ["-date", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "transaction_id"],
-                                    name="transaction_unique_external_id_per_account"),
+            models.UniqueConstraint(
+                fields=["account", "transaction_id"],
+                name="transaction_unique_external_id_per_account",
+            ),
             models.CheckConstraint(condition=~Q(amount=0), name="transaction_amount_not_zero"),
         ]
         indexes = [
             # The sweeper's scan: only in-flight rows, so the index stays small.
-            models.Index(fields=["ingestion_status", "claimed_at"], name="txn_inflight_status",
-                         condition=Q(ingestion_status__in=["pending", "processing"])),
+            models.Index(
+                fields=["ingestion_status", "claimed_at"],
+                name="txn_inflight_status",
+                condition=Q(ingestion_status__in=["pending", "processing"]),
+            ),
             # Reports and lists: one account's rows by date.
             models.Index(fields=["account", "date"], name="txn_account_date"),
         ]

@@ -95,7 +95,9 @@ def decode_body(body: bytes) -> Any:
         return _decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise ApplicationError(
-            f"The body is not valid JSON: {exc}", status=400, code="malformed-body",
+            f"The body is not valid JSON: {exc}",
+            status=400,
+            code="malformed-body",
             title="Malformed request body",
         ) from exc
 
@@ -127,8 +129,9 @@ class _Parser:
             return None
         return value
 
-    def date(self, value: Any, pointer: str, *, required: bool
-             ) -> tuple[dt.date, dt.datetime | None] | None:
+    def date(
+        self, value: Any, pointer: str, *, required: bool
+    ) -> tuple[dt.date, dt.datetime | None] | None:
         if value is None:
             if required:
                 self.errors.add(pointer, "This field is required.")
@@ -214,12 +217,17 @@ class _Parser:
         type_ = self.string(obj, "type", ptr, required=True)
         subtype = self.string(obj, "subtype", ptr, required=False)
         mask = self.string(obj, "mask", ptr, required=False)
-        currency = self.currency(obj.get("iso_currency_code"), f"{ptr}/iso_currency_code",
-                                 required=False)
+        currency = self.currency(
+            obj.get("iso_currency_code"), f"{ptr}/iso_currency_code", required=False
+        )
         if mask is not None and len(mask) > 32:
             self.errors.add(f"{ptr}/mask", "Must be at most 32 characters.")
-        for key, value, limit in (("type", type_, 64), ("subtype", subtype, 64),
-                                  ("account_id", account_id, 255), ("name", name, 255)):
+        for key, value, limit in (
+            ("type", type_, 64),
+            ("subtype", subtype, 64),
+            ("account_id", account_id, 255),
+            ("name", name, 255),
+        ):
             if value is not None and len(value) > limit:
                 self.errors.add(f"{ptr}/{key}", f"Must be at most {limit} characters.")
         if len(self.errors.items) + self.errors.dropped != before:
@@ -235,12 +243,12 @@ class _Parser:
         before = len(self.errors.items) + self.errors.dropped
         transaction_id = self.string(obj, "transaction_id", ptr, required=True)
         account_id = self.string(obj, "account_id", ptr, required=True)
-        currency = self.currency(obj.get("iso_currency_code"), f"{ptr}/iso_currency_code",
-                                 required=True)
+        currency = self.currency(
+            obj.get("iso_currency_code"), f"{ptr}/iso_currency_code", required=True
+        )
         amount = self.amount(obj.get("amount"), currency, f"{ptr}/amount")
         date = self.date(obj.get("date"), f"{ptr}/date", required=True)
-        authorized = self.date(obj.get("authorized_date"), f"{ptr}/authorized_date",
-                               required=False)
+        authorized = self.date(obj.get("authorized_date"), f"{ptr}/authorized_date", required=False)
         description = self.string(obj, "name", ptr, required=False)
         merchant = self.string(obj, "merchant_name", ptr, required=False)
         channel = self.string(obj, "payment_channel", ptr, required=False)
@@ -249,9 +257,11 @@ class _Parser:
             pending = False
         elif type(pending) is not bool:
             self.errors.add(f"{ptr}/pending", "Must be true or false.")
-        for key, value, limit in (("transaction_id", transaction_id, 255),
-                                  ("account_id", account_id, 255),
-                                  ("payment_channel", channel, 64)):
+        for key, value, limit in (
+            ("transaction_id", transaction_id, 255),
+            ("account_id", account_id, 255),
+            ("payment_channel", channel, 64),
+        ):
             if value is not None and len(value) > limit:
                 self.errors.add(f"{ptr}/{key}", f"Must be at most {limit} characters.")
         if len(self.errors.items) + self.errors.dropped != before:
@@ -259,8 +269,17 @@ class _Parser:
         assert transaction_id is not None and account_id is not None
         assert currency is not None and amount is not None and date is not None
         return TransactionIn(
-            transaction_id, account_id, amount, currency, date[0], date[1],
-            authorized[0] if authorized else None, description, merchant, channel, pending,
+            transaction_id,
+            account_id,
+            amount,
+            currency,
+            date[0],
+            date[1],
+            authorized[0] if authorized else None,
+            description,
+            merchant,
+            channel,
+            pending,
         )
 
 
@@ -301,31 +320,47 @@ def _fast_decoder(max_string: int) -> msgspec.json.Decoder[Any]:
     upto64 = Annotated[str, msgspec.Meta(max_length=64)]
     datestr = Annotated[str, msgspec.Meta(max_length=40)]
     currency = Literal[tuple(sorted(MINOR_UNITS))]  # type: ignore[valid-type]
-    fast_account = msgspec.defstruct("FastAccount", [
-        ("account_id", short), ("name", short),
-        ("type", Annotated[str, msgspec.Meta(min_length=1, max_length=64)]),
-        ("subtype", upto64 | None, None),
-        ("mask", Annotated[str, msgspec.Meta(max_length=32)] | None, None),
-        ("iso_currency_code", currency | None, None),
-    ])
-    fast_transaction = msgspec.defstruct("FastTransaction", [
-        ("transaction_id", short), ("account_id", short), ("amount", Decimal),
-        ("iso_currency_code", currency), ("date", datestr),
-        ("authorized_date", datestr | None, None), ("name", text | None, None),
-        ("merchant_name", text | None, None), ("payment_channel", upto64 | None, None),
-        ("pending", bool | None, None),
-    ])
-    fast_batch = msgspec.defstruct("FastBatch", [
-        ("accounts", list[fast_account]),  # type: ignore[valid-type]
-        ("transactions", list[fast_transaction]),  # type: ignore[valid-type]
-        ("total_transactions", int | None, None),
-        ("request_id", short | None, None),
-    ])
+    fast_account = msgspec.defstruct(
+        "FastAccount",
+        [
+            ("account_id", short),
+            ("name", short),
+            ("type", Annotated[str, msgspec.Meta(min_length=1, max_length=64)]),
+            ("subtype", upto64 | None, None),
+            ("mask", Annotated[str, msgspec.Meta(max_length=32)] | None, None),
+            ("iso_currency_code", currency | None, None),
+        ],
+    )
+    fast_transaction = msgspec.defstruct(
+        "FastTransaction",
+        [
+            ("transaction_id", short),
+            ("account_id", short),
+            ("amount", Decimal),
+            ("iso_currency_code", currency),
+            ("date", datestr),
+            ("authorized_date", datestr | None, None),
+            ("name", text | None, None),
+            ("merchant_name", text | None, None),
+            ("payment_channel", upto64 | None, None),
+            ("pending", bool | None, None),
+        ],
+    )
+    fast_batch = msgspec.defstruct(
+        "FastBatch",
+        [
+            ("accounts", list[fast_account]),  # type: ignore[valid-type]
+            ("transactions", list[fast_transaction]),  # type: ignore[valid-type]
+            ("total_transactions", int | None, None),
+            ("request_id", short | None, None),
+        ],
+    )
     return msgspec.json.Decoder(fast_batch)
 
 
-def _parse_fast(body: bytes, max_transactions: int, max_string: int,
-                header_key: str | None) -> BatchIn | None:
+def _parse_fast(
+    body: bytes, max_transactions: int, max_string: int, header_key: str | None
+) -> BatchIn | None:
     """Return the batch if it is valid, or None to let the thorough pass explain why not."""
     # JSON can only carry a NUL as this escape; such bodies take the thorough path.
     if b"\\u0000" in body:
@@ -337,15 +372,17 @@ def _parse_fast(body: bytes, max_transactions: int, max_string: int,
     n = len(fast.transactions)
     if not 0 < n <= max_transactions or (fast.total_transactions not in (None, n)):
         return None
-    if fast.request_id is not None and (not fast.request_id.strip() or (
-            header_key is not None and fast.request_id != header_key)):
+    if fast.request_id is not None and (
+        not fast.request_id.strip() or (header_key is not None and fast.request_id != header_key)
+    ):
         return None
     accounts = []
     for a in fast.accounts:
         if not (a.account_id.strip() and a.name.strip() and a.type.strip()):
             return None
-        accounts.append(AccountIn(a.account_id, a.name, a.type, a.subtype, a.mask,
-                                  a.iso_currency_code))
+        accounts.append(
+            AccountIn(a.account_id, a.name, a.type, a.subtype, a.mask, a.iso_currency_code)
+        )
     if len({a.account_id for a in accounts}) != len(accounts):
         return None
     dates: dict[str, tuple[dt.date, dt.datetime | None] | None] = {}
@@ -375,24 +412,39 @@ def _parse_fast(body: bytes, max_transactions: int, max_string: int,
             authorized = auth[0]
         if not t.transaction_id.strip() or not t.account_id.strip():
             return None
-        append(TransactionIn(t.transaction_id, t.account_id, amount, t.iso_currency_code,
-                             parsed[0], parsed[1], authorized, t.name, t.merchant_name,
-                             t.payment_channel, bool(t.pending)))
+        append(
+            TransactionIn(
+                t.transaction_id,
+                t.account_id,
+                amount,
+                t.iso_currency_code,
+                parsed[0],
+                parsed[1],
+                authorized,
+                t.name,
+                t.merchant_name,
+                t.payment_channel,
+                bool(t.pending),
+            )
+        )
     if len({t.transaction_id for t in out}) != n:
         return None
     return BatchIn(accounts, out, fast.request_id or header_key, fast.total_transactions)
 
 
-def parse_batch(body: bytes, *, max_transactions: int, max_string: int,
-                header_key: str | None) -> BatchIn:
+def parse_batch(
+    body: bytes, *, max_transactions: int, max_string: int, header_key: str | None
+) -> BatchIn:
     """Decode and validate ``body``; raise a problem listing every invalid field."""
     fast = _parse_fast(body, max_transactions, max_string, header_key)
     if fast is not None:
         return fast
     data = decode_body(body)
     if type(data) is not dict:
-        raise ValidationFailed("The body must be a JSON object.",
-                               errors=[{"pointer": "", "detail": "Must be a JSON object."}])
+        raise ValidationFailed(
+            "The body must be a JSON object.",
+            errors=[{"pointer": "", "detail": "Must be a JSON object."}],
+        )
     parser = _Parser(max_string)
     errors = parser.errors
 
@@ -415,8 +467,12 @@ def parse_batch(body: bytes, *, max_transactions: int, max_string: int,
         )
 
     request_id = data.get("request_id")
-    if request_id is not None and (type(request_id) is not str or not request_id.strip()
-                                   or len(request_id) > 255 or "\x00" in request_id):
+    if request_id is not None and (
+        type(request_id) is not str
+        or not request_id.strip()
+        or len(request_id) > 255
+        or "\x00" in request_id
+    ):
         errors.add("/request_id", "Must be a non-blank string of at most 255 characters.")
         request_id = None
     if request_id is not None and header_key is not None and request_id != header_key:
@@ -428,8 +484,10 @@ def parse_batch(body: bytes, *, max_transactions: int, max_string: int,
             errors.add("/total_transactions", "Must be an integer.")
             total = None
         elif type(raw_transactions) is list and total != len(raw_transactions):
-            errors.add("/total_transactions",
-                       f"Is {total} but the batch holds {len(raw_transactions)} transactions.")
+            errors.add(
+                "/total_transactions",
+                f"Is {total} but the batch holds {len(raw_transactions)} transactions.",
+            )
 
     accounts: list[AccountIn] = []
     if type(raw_accounts) is list:
@@ -439,8 +497,10 @@ def parse_batch(body: bytes, *, max_transactions: int, max_string: int,
             if account is None:
                 continue
             if account.account_id in seen:
-                errors.add(f"/accounts/{index}/account_id",
-                           f"Duplicates /accounts/{seen[account.account_id]}.")
+                errors.add(
+                    f"/accounts/{index}/account_id",
+                    f"Duplicates /accounts/{seen[account.account_id]}.",
+                )
                 continue
             seen[account.account_id] = index
             accounts.append(account)
@@ -455,19 +515,24 @@ def parse_batch(body: bytes, *, max_transactions: int, max_string: int,
                 continue
             key = txn.transaction_id
             if key in seen_keys:
-                errors.add(f"/transactions/{index}/transaction_id",
-                           f"Duplicates /transactions/{seen_keys[key]} in this batch.")
+                errors.add(
+                    f"/transactions/{index}/transaction_id",
+                    f"Duplicates /transactions/{seen_keys[key]} in this batch.",
+                )
                 continue
             seen_keys[key] = index
             transactions.append(txn)
 
     errors.raise_if_any()
-    return BatchIn(accounts, transactions, request_id or header_key,
-                   total if isinstance(total, int) else None)
+    return BatchIn(
+        accounts, transactions, request_id or header_key, total if isinstance(total, int) else None
+    )
 
 
 def pointer_errors(errors: list[dict[str, str]]) -> None:
     """Raise ``errors`` (found after parsing) as one validation problem."""
     if errors:
-        raise ValidationFailed(f"{len(errors)} problem(s) found; nothing was stored.",
-                               errors=errors[:MAX_REPORTED_ERRORS])
+        raise ValidationFailed(
+            f"{len(errors)} problem(s) found; nothing was stored.",
+            errors=errors[:MAX_REPORTED_ERRORS],
+        )

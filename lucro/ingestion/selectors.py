@@ -21,8 +21,9 @@ def parse_uuid(value: str, what: str) -> uuid.UUID:
 
 def batch_get(*, organization: Organization, batch_id: str) -> Batch:
     """Return the caller's batch; another tenant's batch is as missing as a made-up id."""
-    batch = Batch.objects.filter(organization=organization,
-                                 pk=parse_uuid(batch_id, "batch")).first()
+    batch = Batch.objects.filter(
+        organization=organization, pk=parse_uuid(batch_id, "batch")
+    ).first()
     if batch is None:
         raise NotFound("No such batch.")
     return batch
@@ -31,8 +32,12 @@ def batch_get(*, organization: Organization, batch_id: str) -> Batch:
 def batch_status_counts(*, batch: Batch) -> dict[str, int]:
     """Return how many of the batch's transactions are in each status (all four keys)."""
     counts = {status.value: 0 for status in IngestionStatus}
-    rows = (Transaction.objects.filter(batch=batch).values("ingestion_status")
-            .annotate(n=Count("id")).order_by())
+    rows = (
+        Transaction.objects.filter(batch=batch)
+        .values("ingestion_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     for row in rows:
         counts[row["ingestion_status"]] = row["n"]
     return counts

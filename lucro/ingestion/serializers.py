@@ -15,15 +15,17 @@ class AccountInSerializer(serializers.Serializer):
     type = serializers.CharField(max_length=64)
     subtype = serializers.CharField(max_length=64, required=False, allow_null=True)
     mask = serializers.CharField(max_length=32, required=False, allow_null=True)
-    iso_currency_code = serializers.CharField(min_length=3, max_length=3, required=False,
-                                              allow_null=True)
+    iso_currency_code = serializers.CharField(
+        min_length=3, max_length=3, required=False, allow_null=True
+    )
 
 
 class TransactionInSerializer(serializers.Serializer):
     transaction_id = serializers.CharField(max_length=255)
     account_id = serializers.CharField(max_length=255)
-    amount = serializers.DecimalField(max_digits=19, decimal_places=4,
-                                      help_text="Negative is money out. Number or string.")
+    amount = serializers.DecimalField(
+        max_digits=19, decimal_places=4, help_text="Negative is money out. Number or string."
+    )
     iso_currency_code = serializers.CharField(min_length=3, max_length=3)
     date = serializers.CharField(help_text="ISO date or datetime")
     authorized_date = serializers.CharField(required=False, allow_null=True)

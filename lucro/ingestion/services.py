@@ -66,11 +66,18 @@ def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[Accou
     currency: dict[str, str] = {}
     for index, account in enumerate(parsed.accounts):
         existing = stored.get(account.account_id)
-        if existing is not None and existing.currency and account.currency \
-                and account.currency != existing.currency:
-            errors.append({"pointer": f"/accounts/{index}/iso_currency_code",
-                           "detail": f"The account's currency is {existing.currency}; "
-                                     "it cannot change."})
+        if (
+            existing is not None
+            and existing.currency
+            and account.currency
+            and account.currency != existing.currency
+        ):
+            errors.append(
+                {
+                    "pointer": f"/accounts/{index}/iso_currency_code",
+                    "detail": f"The account's currency is {existing.currency}; it cannot change.",
+                }
+            )
         chosen = (existing.currency if existing is not None else "") or account.currency
         if chosen:
             currency[account.account_id] = chosen
@@ -79,16 +86,23 @@ def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[Accou
             currency.setdefault(account_id, existing.currency)
     for index, txn in enumerate(parsed.transactions):
         if txn.account_id not in declared and txn.account_id not in stored:
-            errors.append({"pointer": f"/transactions/{index}/account_id",
-                           "detail": f"Unknown account {txn.account_id!r}: it is neither in "
-                                     "accounts[] nor one of your accounts."})
+            errors.append(
+                {
+                    "pointer": f"/transactions/{index}/account_id",
+                    "detail": f"Unknown account {txn.account_id!r}: it is neither in "
+                    "accounts[] nor one of your accounts.",
+                }
+            )
             continue
         # An account with no currency yet takes its first transaction's.
         expected = currency.setdefault(txn.account_id, txn.currency)
         if txn.currency != expected:
-            errors.append({"pointer": f"/transactions/{index}/iso_currency_code",
-                           "detail": f"Is {txn.currency} but account {txn.account_id!r} "
-                                     f"is in {expected}."})
+            errors.append(
+                {
+                    "pointer": f"/transactions/{index}/iso_currency_code",
+                    "detail": f"Is {txn.currency} but account {txn.account_id!r} is in {expected}.",
+                }
+            )
     pointer_errors(errors)
     for account_id, code in currency.items():
         if account_id in declared:
@@ -97,9 +111,16 @@ def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[Accou
     for account_id, existing in stored.items():
         if not existing.currency and account_id in currency and account_id not in declared:
             existing.currency = currency[account_id]
-            parsed.accounts.append(AccountIn(existing.account_id, existing.name, existing.type,
-                                             existing.subtype, existing.mask,
-                                             currency[account_id]))
+            parsed.accounts.append(
+                AccountIn(
+                    existing.account_id,
+                    existing.name,
+                    existing.type,
+                    existing.subtype,
+                    existing.mask,
+                    currency[account_id],
+                )
+            )
     return parsed.accounts
 
 
@@ -107,9 +128,18 @@ def _upsert_accounts(organization: Organization, accounts: list[AccountIn]) -> N
     """Create or update the payload's accounts; an account's currency never changes."""
     if accounts:
         Account.objects.bulk_create(
-            [Account(organization=organization, account_id=a.account_id, name=a.name,
-                     type=a.type, subtype=a.subtype, mask=a.mask, currency=a.currency or "")
-             for a in accounts],
+            [
+                Account(
+                    organization=organization,
+                    account_id=a.account_id,
+                    name=a.name,
+                    type=a.type,
+                    subtype=a.subtype,
+                    mask=a.mask,
+                    currency=a.currency or "",
+                )
+                for a in accounts
+            ],
             update_conflicts=True,
             unique_fields=["organization", "account_id"],
             update_fields=["name", "type", "subtype", "mask", "updated_at"],
@@ -117,8 +147,9 @@ def _upsert_accounts(organization: Organization, accounts: list[AccountIn]) -> N
         # Currency is set only where it was still blank (an account created without one).
         for a in accounts:
             if a.currency:
-                Account.objects.filter(organization=organization, account_id=a.account_id,
-                                       currency="").update(currency=a.currency)
+                Account.objects.filter(
+                    organization=organization, account_id=a.account_id, currency=""
+                ).update(currency=a.currency)
 
 
 def _enqueue(batch_id: uuid.UUID) -> None:
@@ -131,12 +162,21 @@ def _enqueue(batch_id: uuid.UUID) -> None:
         logger.exception("enqueue_failed", batch_id=str(batch_id))
 
 
-def batch_ingest(*, organization: Organization, body: bytes, api_key: ApiKey | None,
-                 idempotency_key: str | None, correlation_id: str = "") -> IngestResult:
+def batch_ingest(
+    *,
+    organization: Organization,
+    body: bytes,
+    api_key: ApiKey | None,
+    idempotency_key: str | None,
+    correlation_id: str = "",
+) -> IngestResult:
     """Validate and store one ingestion request; all or nothing, idempotent by key."""
-    parsed = parse_batch(body, max_transactions=settings.INGEST_MAX_TRANSACTIONS,
-                         max_string=settings.INGEST_MAX_STRING_LENGTH,
-                         header_key=idempotency_key)
+    parsed = parse_batch(
+        body,
+        max_transactions=settings.INGEST_MAX_TRANSACTIONS,
+        max_string=settings.INGEST_MAX_STRING_LENGTH,
+        header_key=idempotency_key,
+    )
     request_hash = hashlib.sha256(body).hexdigest()
     key = parsed.request_id
     if key is not None:
@@ -152,8 +192,12 @@ def batch_ingest(*, organization: Organization, body: bytes, api_key: ApiKey | N
             # The batch row goes first: its unique (organization, request_id) makes a
             # concurrent request with the same key wait here, then fail, then replay.
             batch = Batch.objects.create(
-                id=batch_id, organization=organization, api_key=api_key, request_id=key,
-                request_hash=request_hash, correlation_id=correlation_id,
+                id=batch_id,
+                organization=organization,
+                api_key=api_key,
+                request_id=key,
+                request_hash=request_hash,
+                correlation_id=correlation_id,
                 total_transactions=len(parsed.transactions),
             )
             _upsert_accounts(organization, accounts)
@@ -163,14 +207,20 @@ def batch_ingest(*, organization: Organization, body: bytes, api_key: ApiKey | N
                     account_id__in={t.account_id for t in parsed.transactions},
                 ).values_list("account_id", "id")
             )
-            counts = transactions_upsert(organization_id=organization.id, batch_id=batch_id,
-                                         rows=parsed.transactions, account_pks=account_pks,
-                                         now=now)
+            counts = transactions_upsert(
+                organization_id=organization.id,
+                batch_id=batch_id,
+                rows=parsed.transactions,
+                account_pks=account_pks,
+                now=now,
+            )
             body_out = _response_body(batch, counts)
             finished = counts.created + counts.updated == 0
             Batch.objects.filter(pk=batch_id).update(
-                created_count=counts.created, updated_count=counts.updated,
-                unchanged_count=counts.unchanged, response=body_out,
+                created_count=counts.created,
+                updated_count=counts.updated,
+                unchanged_count=counts.unchanged,
+                response=body_out,
                 # A batch with nothing new has nothing to enrich: it is done already.
                 **({"status": Batch.Status.COMPLETED, "finished_at": now} if finished else {}),
             )
@@ -186,8 +236,14 @@ def batch_ingest(*, organization: Organization, body: bytes, api_key: ApiKey | N
         return replay
     for outcome in ("created", "updated", "unchanged"):
         TRANSACTIONS_INGESTED.labels(outcome).inc(getattr(counts, outcome))
-    logger.info("batch_ingested", batch_id=str(batch_id), total=len(parsed.transactions),
-                created=counts.created, updated=counts.updated, unchanged=counts.unchanged)
+    logger.info(
+        "batch_ingested",
+        batch_id=str(batch_id),
+        total=len(parsed.transactions),
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+    )
     return IngestResult(batch_id, body_out, replayed=False)
 
 

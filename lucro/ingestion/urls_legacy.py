@@ -5,6 +5,9 @@ from django.urls import path
 from lucro.ingestion.apis import IngestTransactionsApi
 
 urlpatterns = [
-    path("integrations/transactions/", IngestTransactionsApi.as_view(),
-         name="ingest-transactions-legacy"),
+    path(
+        "integrations/transactions/",
+        IngestTransactionsApi.as_view(),
+        name="ingest-transactions-legacy",
+    ),
 ]

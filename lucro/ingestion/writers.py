@@ -23,8 +23,14 @@ from lucro.ingestion.payload import TransactionIn
 
 # The fields whose change makes a re-sent transaction "updated" (and re-enriched).
 CONTENT_FIELDS = (
-    "amount", "date", "occurred_at", "authorized_date", "description", "merchant_name",
-    "payment_channel", "pending",
+    "amount",
+    "date",
+    "occurred_at",
+    "authorized_date",
+    "description",
+    "merchant_name",
+    "payment_channel",
+    "pending",
 )
 # SQLite caps the variables in one statement; 500 rows keeps every IN list well under it.
 ORM_CHUNK = 500
@@ -37,9 +43,14 @@ class UpsertCounts:
     unchanged: int
 
 
-def transactions_upsert(*, organization_id: uuid.UUID, batch_id: uuid.UUID,
-                        rows: Sequence[TransactionIn], account_pks: dict[str, uuid.UUID],
-                        now: dt.datetime) -> UpsertCounts:
+def transactions_upsert(
+    *,
+    organization_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    rows: Sequence[TransactionIn],
+    account_pks: dict[str, uuid.UUID],
+    now: dt.datetime,
+) -> UpsertCounts:
     """Insert new transactions and update changed ones; return the counts."""
     if connection.vendor == "postgresql":
         return _upsert_postgres(organization_id, batch_id, rows, account_pks, now)
@@ -47,8 +58,17 @@ def transactions_upsert(*, organization_id: uuid.UUID, batch_id: uuid.UUID,
 
 
 _STAGE_COLUMNS = (
-    "account_id", "transaction_id", "amount", "currency", "date", "occurred_at",
-    "authorized_date", "description", "merchant_name", "payment_channel", "pending",
+    "account_id",
+    "transaction_id",
+    "amount",
+    "currency",
+    "date",
+    "occurred_at",
+    "authorized_date",
+    "description",
+    "merchant_name",
+    "payment_channel",
+    "pending",
 )
 
 _CREATE_STAGE = """
@@ -115,9 +135,13 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 """
 
 
-def _upsert_postgres(organization_id: uuid.UUID, batch_id: uuid.UUID,
-                     rows: Sequence[TransactionIn], account_pks: dict[str, uuid.UUID],
-                     now: dt.datetime) -> UpsertCounts:
+def _upsert_postgres(
+    organization_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    rows: Sequence[TransactionIn],
+    account_pks: dict[str, uuid.UUID],
+    now: dt.datetime,
+) -> UpsertCounts:
     with connection.cursor() as cursor:
         cursor.execute(_CREATE_STAGE)
         # A retried request in the same transaction must not see the last attempt's rows.
@@ -127,27 +151,52 @@ def _upsert_postgres(organization_id: uuid.UUID, batch_id: uuid.UUID,
         with raw.copy(f"COPY lucro_ingest_stage ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             for r in rows:
-                write((account_pks[r.account_id], r.transaction_id, r.amount, r.currency,
-                       r.date, r.occurred_at, r.authorized_date, r.description,
-                       r.merchant_name, r.payment_channel, r.pending))
-        cursor.execute(_UPSERT, {"organization_id": organization_id, "batch_id": batch_id,
-                                 "now": now})
+                write(
+                    (
+                        account_pks[r.account_id],
+                        r.transaction_id,
+                        r.amount,
+                        r.currency,
+                        r.date,
+                        r.occurred_at,
+                        r.authorized_date,
+                        r.description,
+                        r.merchant_name,
+                        r.payment_channel,
+                        r.pending,
+                    )
+                )
+        cursor.execute(
+            _UPSERT, {"organization_id": organization_id, "batch_id": batch_id, "now": now}
+        )
         created, updated = cursor.fetchone()
     return UpsertCounts(created, updated, len(rows) - created - updated)
 
 
 def _content(row: TransactionIn) -> tuple[object, ...]:
-    return (row.amount, row.date, row.occurred_at, row.authorized_date, row.description,
-            row.merchant_name, row.payment_channel, row.pending)
+    return (
+        row.amount,
+        row.date,
+        row.occurred_at,
+        row.authorized_date,
+        row.description,
+        row.merchant_name,
+        row.payment_channel,
+        row.pending,
+    )
 
 
 def _stored_content(txn: Transaction) -> tuple[object, ...]:
     return tuple(getattr(txn, f) for f in CONTENT_FIELDS)
 
 
-def upsert_orm(organization_id: uuid.UUID, batch_id: uuid.UUID,
-               rows: Sequence[TransactionIn], account_pks: dict[str, uuid.UUID],
-               now: dt.datetime) -> UpsertCounts:
+def upsert_orm(
+    organization_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    rows: Sequence[TransactionIn],
+    account_pks: dict[str, uuid.UUID],
+    now: dt.datetime,
+) -> UpsertCounts:
     """The portable path (SQLite, and the benchmark's reference): plain ORM."""
     existing: dict[tuple[uuid.UUID, str], Transaction] = {}
     by_account: dict[uuid.UUID, list[str]] = {}
@@ -156,7 +205,7 @@ def upsert_orm(organization_id: uuid.UUID, batch_id: uuid.UUID,
     for account_pk, ids in by_account.items():
         for start in range(0, len(ids), ORM_CHUNK):
             for txn in Transaction.objects.filter(
-                account_id=account_pk, transaction_id__in=ids[start:start + ORM_CHUNK]
+                account_id=account_pk, transaction_id__in=ids[start : start + ORM_CHUNK]
             ):
                 existing[(account_pk, txn.transaction_id)] = txn
 
@@ -166,14 +215,25 @@ def upsert_orm(organization_id: uuid.UUID, batch_id: uuid.UUID,
         account_pk = account_pks[r.account_id]
         current = existing.get((account_pk, r.transaction_id))
         if current is None:
-            to_create.append(Transaction(
-                organization_id=organization_id, batch_id=batch_id, account_id=account_pk,
-                transaction_id=r.transaction_id, amount=r.amount, currency=r.currency,
-                date=r.date, occurred_at=r.occurred_at, authorized_date=r.authorized_date,
-                description=r.description, merchant_name=r.merchant_name,
-                payment_channel=r.payment_channel, pending=r.pending,
-                created_at=now, updated_at=now,
-            ))
+            to_create.append(
+                Transaction(
+                    organization_id=organization_id,
+                    batch_id=batch_id,
+                    account_id=account_pk,
+                    transaction_id=r.transaction_id,
+                    amount=r.amount,
+                    currency=r.currency,
+                    date=r.date,
+                    occurred_at=r.occurred_at,
+                    authorized_date=r.authorized_date,
+                    description=r.description,
+                    merchant_name=r.merchant_name,
+                    payment_channel=r.payment_channel,
+                    pending=r.pending,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             continue
         if _stored_content(current) == _content(r):
             continue
@@ -198,10 +258,21 @@ def upsert_orm(organization_id: uuid.UUID, batch_id: uuid.UUID,
     if to_update:
         Transaction.objects.bulk_update(
             to_update,
-            [*CONTENT_FIELDS, "batch", "ingestion_status", "attempts", "failure_reason",
-             "claimed_at", "completed_at", "category", "category_rule_id",
-             "category_model_version", "category_confidence", "category_source", "updated_at"],
+            [
+                *CONTENT_FIELDS,
+                "batch",
+                "ingestion_status",
+                "attempts",
+                "failure_reason",
+                "claimed_at",
+                "completed_at",
+                "category",
+                "category_rule_id",
+                "category_model_version",
+                "category_confidence",
+                "category_source",
+                "updated_at",
+            ],
             batch_size=ORM_CHUNK,
         )
-    return UpsertCounts(len(to_create), len(to_update),
-                        len(rows) - len(to_create) - len(to_update))
+    return UpsertCounts(len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update))

@@ -25,12 +25,14 @@ class _Rollup(models.Model):
     account_id = models.UUIDField()
     category_key = models.UUIDField(help_text="The category's id; all zeros when none.")
     spend_count = models.BigIntegerField(default=0)
-    spend_sum = models.DecimalField(max_digits=28, decimal_places=4, default=0,
-                                    help_text="Money out, positive.")
+    spend_sum = models.DecimalField(
+        max_digits=28, decimal_places=4, default=0, help_text="Money out, positive."
+    )
     income_count = models.BigIntegerField(default=0)
     income_sum = models.DecimalField(max_digits=28, decimal_places=4, default=0)
-    failed_count = models.BigIntegerField(default=0,
-                                          help_text="Of the counted rows, how many failed.")
+    failed_count = models.BigIntegerField(
+        default=0, help_text="Of the counted rows, how many failed."
+    )
 
     class Meta:
         abstract = True

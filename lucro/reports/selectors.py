@@ -52,8 +52,9 @@ class DateRange:
     end: dt.date
 
 
-def _parse_date(params: Mapping[str, str], name: str, errors: list[dict[str, str]]
-                ) -> dt.date | None:
+def _parse_date(
+    params: Mapping[str, str], name: str, errors: list[dict[str, str]]
+) -> dt.date | None:
     raw = params.get(name)
     if raw is None or raw == "":
         errors.append({"pointer": f"/{name}", "detail": f"{name} is required (YYYY-MM-DD)."})
@@ -63,17 +64,24 @@ def _parse_date(params: Mapping[str, str], name: str, errors: list[dict[str, str
             raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
-        errors.append({"pointer": f"/{name}",
-                       "detail": f"{name} must be a date in the form YYYY-MM-DD."})
+        errors.append(
+            {"pointer": f"/{name}", "detail": f"{name} must be a date in the form YYYY-MM-DD."}
+        )
         return None
 
 
-def _choice(params: Mapping[str, str], name: str, choices: Sequence[str], default: str,
-            errors: list[dict[str, str]]) -> str:
+def _choice(
+    params: Mapping[str, str],
+    name: str,
+    choices: Sequence[str],
+    default: str,
+    errors: list[dict[str, str]],
+) -> str:
     value = params.get(name) or default
     if value not in choices:
-        errors.append({"pointer": f"/{name}", "detail": f"{name} must be one of "
-                                                        f"{', '.join(choices)}."})
+        errors.append(
+            {"pointer": f"/{name}", "detail": f"{name} must be one of {', '.join(choices)}."}
+        )
     return value
 
 
@@ -94,8 +102,14 @@ def parse_range(params: Mapping[str, str]) -> DateRange:
     days = (end - start).days + 1
     limit = settings.REPORT_MAX_RANGE_DAYS
     if days > limit:
-        _raise([{"pointer": "/end_date",
-                 "detail": f"The range covers {days} days; the maximum is {limit}."}])
+        _raise(
+            [
+                {
+                    "pointer": "/end_date",
+                    "detail": f"The range covers {days} days; the maximum is {limit}.",
+                }
+            ]
+        )
     return DateRange(start, end)
 
 
@@ -118,8 +132,11 @@ def parse_interval(params: Mapping[str, str]) -> str:
 
 def account_get(*, organization: Organization, account_id: str) -> Account:
     """Return the caller's account by external id; another tenant's is missing (404)."""
-    account = (Account.objects.only("id", "account_id", "currency")
-               .filter(organization=organization, account_id=account_id).first())
+    account = (
+        Account.objects.only("id", "account_id", "currency")
+        .filter(organization=organization, account_id=account_id)
+        .first()
+    )
     if account is None:
         raise NotFound("No such account.")
     return account
@@ -207,8 +224,9 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _split(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None,
-                                                   list[tuple[dt.date, dt.date]]]:
+def _split(
+    start: dt.date, end: dt.date
+) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     """Split [start, end] into whole months (first days, inclusive) and edge-day spans."""
     first_full = start if start.day == 1 else _next_month(start)
     after_end = end + dt.timedelta(days=1)
@@ -224,20 +242,25 @@ def _split(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None
     return months, edges
 
 
-_ROLLUP_COLUMNS = ("spend_count, spend_sum, income_count, income_sum, failed_count, "
-                   "0 AS pending_count, 0 AS processing_count")
+_ROLLUP_COLUMNS = (
+    "spend_count, spend_sum, income_count, income_sum, failed_count, "
+    "0 AS pending_count, 0 AS processing_count"
+)
 _INFLIGHT_COLUMNS = (
     "CASE WHEN amount < 0 THEN 1 ELSE 0 END, CASE WHEN amount < 0 THEN -amount ELSE 0 END, "
     "CASE WHEN amount > 0 THEN 1 ELSE 0 END, CASE WHEN amount > 0 THEN amount ELSE 0 END, "
     "0, CASE WHEN ingestion_status = 'pending' THEN 1 ELSE 0 END, "
     "CASE WHEN ingestion_status = 'processing' THEN 1 ELSE 0 END"
 )
-_SUMS = ("SUM(spend_count), SUM(spend_sum), SUM(income_count), SUM(income_sum), "
-         "SUM(failed_count), SUM(pending_count), SUM(processing_count)")
+_SUMS = (
+    "SUM(spend_count), SUM(spend_sum), SUM(income_count), SUM(income_sum), "
+    "SUM(failed_count), SUM(pending_count), SUM(processing_count)"
+)
 
 
-def _accounts_clause(account_pks: Sequence[uuid.UUID] | None, organization_id: uuid.UUID | None,
-                     params: list[Any]) -> str:
+def _accounts_clause(
+    account_pks: Sequence[uuid.UUID] | None, organization_id: uuid.UUID | None, params: list[Any]
+) -> str:
     if account_pks is not None:
         params.extend(_db_uuid(pk) for pk in account_pks)
         return f"account_id IN ({', '.join(['%s'] * len(account_pks))})"
@@ -246,8 +269,13 @@ def _accounts_clause(account_pks: Sequence[uuid.UUID] | None, organization_id: u
     return "account_id IN (SELECT id FROM ingestion_account WHERE organization_id = %s)"
 
 
-def _union(span: DateRange, *, account_pks: Sequence[uuid.UUID] | None,
-           organization_id: uuid.UUID | None, by_date: bool) -> tuple[str, list[Any]]:
+def _union(
+    span: DateRange,
+    *,
+    account_pks: Sequence[uuid.UUID] | None,
+    organization_id: uuid.UUID | None,
+    by_date: bool,
+) -> tuple[str, list[Any]]:
     """Return the UNION ALL of rollup and in-flight parts covering ``span``, and params."""
     params: list[Any] = []
     parts: list[str] = []
@@ -260,31 +288,42 @@ def _union(span: DateRange, *, account_pks: Sequence[uuid.UUID] | None,
     if months is not None:
         accounts = _accounts_clause(account_pks, organization_id, params)
         params.extend(_db_date(m) for m in months)
-        parts.append(f"SELECT account_id, category_key, NULL AS period, {_ROLLUP_COLUMNS} "
-                     f"FROM reports_monthlyrollup WHERE {accounts} "
-                     f"AND month >= %s AND month <= %s")
+        parts.append(
+            f"SELECT account_id, category_key, NULL AS period, {_ROLLUP_COLUMNS} "
+            f"FROM reports_monthlyrollup WHERE {accounts} "
+            f"AND month >= %s AND month <= %s"
+        )
     if edges:
         accounts = _accounts_clause(account_pks, organization_id, params)
         spans = " OR ".join("(date >= %s AND date <= %s)" for _ in edges)
         for edge in edges:
             params.extend(_db_date(d) for d in edge)
-        parts.append(f"SELECT account_id, category_key, {date_col}, {_ROLLUP_COLUMNS} "
-                     f"FROM reports_dailyrollup WHERE {accounts} AND ({spans})")
+        parts.append(
+            f"SELECT account_id, category_key, {date_col}, {_ROLLUP_COLUMNS} "
+            f"FROM reports_dailyrollup WHERE {accounts} AND ({spans})"
+        )
     accounts = _accounts_clause(account_pks, organization_id, params)
     params.extend([_db_date(span.start), _db_date(span.end)])
     # The status predicate is the partial index's own, so the planner can use it.
-    parts.append(f"SELECT account_id, category_id, {date_col}, {_INFLIGHT_COLUMNS} "
-                 f"FROM ingestion_transaction WHERE ingestion_status IN "
-                 f"('pending', 'processing') AND {accounts} "
-                 f"AND date >= %s AND date <= %s")
+    parts.append(
+        f"SELECT account_id, category_id, {date_col}, {_INFLIGHT_COLUMNS} "
+        f"FROM ingestion_transaction WHERE ingestion_status IN "
+        f"('pending', 'processing') AND {accounts} "
+        f"AND date >= %s AND date <= %s"
+    )
     return " UNION ALL ".join(parts), params
 
 
-def _category_rows(span: DateRange, *, account_pks: Sequence[uuid.UUID] | None = None,
-                   organization_id: uuid.UUID | None = None) -> list[CategoryRow]:
+def _category_rows(
+    span: DateRange,
+    *,
+    account_pks: Sequence[uuid.UUID] | None = None,
+    organization_id: uuid.UUID | None = None,
+) -> list[CategoryRow]:
     """Return totals per (account, category) over ``span``; None is uncategorised."""
-    union, params = _union(span, account_pks=account_pks, organization_id=organization_id,
-                           by_date=False)
+    union, params = _union(
+        span, account_pks=account_pks, organization_id=organization_id, by_date=False
+    )
     sql = (
         f"SELECT g.account_id, g.category_key, c.slug, c.name, p.slug, p.name, g.sc, g.ss, "
         f"g.ic, g.isum, g.fc, g.pc, g.prc FROM ("
@@ -304,14 +343,23 @@ def _category_rows(span: DateRange, *, account_pks: Sequence[uuid.UUID] | None =
         if category_pk == UNCATEGORISED or slug is None:
             category_pk, info = None, None
         else:
-            info = CategoryInfo(slug=slug, name=name, primary_slug=p_slug or slug,
-                                primary_name=p_name or name)
+            info = CategoryInfo(
+                slug=slug, name=name, primary_slug=p_slug or slug, primary_name=p_name or name
+            )
         account = _as_uuid(account_pk)
         assert account is not None
         row = merged.setdefault((account, category_pk), CategoryRow(account, info))
-        row.totals.add(Totals(int(sums[0] or 0), _money(sums[1]), int(sums[2] or 0),
-                              _money(sums[3]), int(sums[4] or 0), int(sums[5] or 0),
-                              int(sums[6] or 0)))
+        row.totals.add(
+            Totals(
+                int(sums[0] or 0),
+                _money(sums[1]),
+                int(sums[2] or 0),
+                _money(sums[3]),
+                int(sums[4] or 0),
+                int(sums[5] or 0),
+                int(sums[6] or 0),
+            )
+        )
     return list(merged.values())
 
 
@@ -336,8 +384,9 @@ def _status(totals: Totals) -> dict[str, int]:
     }
 
 
-def _by_category(rows: Iterable[CategoryRow], level: str
-                 ) -> tuple[Totals, dict[tuple[str, str] | None, Totals]]:
+def _by_category(
+    rows: Iterable[CategoryRow], level: str
+) -> tuple[Totals, dict[tuple[str, str] | None, Totals]]:
     """Return the grand total and totals per (name, slug) at ``level``; None: uncategorised."""
     total = Totals()
     groups: dict[tuple[str, str] | None, Totals] = {}
@@ -345,18 +394,30 @@ def _by_category(rows: Iterable[CategoryRow], level: str
         total.add(row.totals)
         key: tuple[str, str] | None = None
         if row.category is not None:
-            key = ((row.category.primary_name, row.category.primary_slug) if level == "primary"
-                   else (row.category.name, row.category.slug))
+            key = (
+                (row.category.primary_name, row.category.primary_slug)
+                if level == "primary"
+                else (row.category.name, row.category.slug)
+            )
         groups.setdefault(key, Totals()).add(row.totals)
     return total, groups
 
 
 def _top(groups: Mapping[tuple[str, str] | None, Totals], currency: str) -> list[dict[str, Any]]:
     # Uncategorised is not a category: it is left out of the ranking (it stays in totals).
-    ranked = sorted(((key, t) for key, t in groups.items() if key is not None and t.spend_sum),
-                    key=lambda item: (-item[1].spend_sum, item[0][0]))
-    return [{"category": name, "slug": slug, "total_spend": format_money(t.spend_sum, currency),
-             "transaction_count": t.count} for (name, slug), t in ranked[:TOP_CATEGORIES]]
+    ranked = sorted(
+        ((key, t) for key, t in groups.items() if key is not None and t.spend_sum),
+        key=lambda item: (-item[1].spend_sum, item[0][0]),
+    )
+    return [
+        {
+            "category": name,
+            "slug": slug,
+            "total_spend": format_money(t.spend_sum, currency),
+            "transaction_count": t.count,
+        }
+        for (name, slug), t in ranked[:TOP_CATEGORIES]
+    ]
 
 
 def _cached(account: Account, kind: str, parts: Sequence[object], compute: Any) -> Any:
@@ -391,38 +452,53 @@ def summary_compute(*, account: Account, span: DateRange, level: str) -> dict[st
     }
 
 
-def account_summary(*, organization: Organization, account_id: str, span: DateRange,
-                    level: str = "primary") -> dict[str, Any]:
+def account_summary(
+    *, organization: Organization, account_id: str, span: DateRange, level: str = "primary"
+) -> dict[str, Any]:
     """Return the account's summary, from the cache when its version has not moved."""
     account = account_get(organization=organization, account_id=account_id)
-    return _cached(account, "summary", (span.start, span.end, level),
-                   lambda: summary_compute(account=account, span=span, level=level))
+    return _cached(
+        account,
+        "summary",
+        (span.start, span.end, level),
+        lambda: summary_compute(account=account, span=span, level=level),
+    )
 
 
-def account_categories(*, organization: Organization, account_id: str, span: DateRange,
-                       level: str = "detailed") -> dict[str, Any]:
+def account_categories(
+    *, organization: Organization, account_id: str, span: DateRange, level: str = "detailed"
+) -> dict[str, Any]:
     """Return every category's spend, income, count and share of spend over ``span``."""
     account = account_get(organization=organization, account_id=account_id)
 
     def compute() -> dict[str, Any]:
         total, groups = _by_category(_category_rows(span, account_pks=[account.pk]), level)
         currency = account.currency
-        ordered = sorted(groups.items(), key=lambda item: (
-            item[0] is None, -item[1].spend_sum, item[0][0] if item[0] else ""))
+        ordered = sorted(
+            groups.items(),
+            key=lambda item: (item[0] is None, -item[1].spend_sum, item[0][0] if item[0] else ""),
+        )
         categories = []
         for key, t in ordered:
             share = (t.spend_sum / total.spend_sum) if total.spend_sum else Decimal(0)
-            categories.append({
-                "category": key[0] if key else None,
-                "slug": key[1] if key else None,
-                "total_spend": format_money(t.spend_sum, currency),
-                "total_income": format_money(t.income_sum, currency),
-                "transaction_count": t.count,
-                "share_of_spend": str(share.quantize(_FOUR_PLACES)),
-            })
-        return {"account_id": account.account_id, "currency": currency or None,
-                "date_range": _range_doc(span), "level": level,
-                "metrics": _metrics(total, currency), "categories": categories}
+            categories.append(
+                {
+                    "category": key[0] if key else None,
+                    "slug": key[1] if key else None,
+                    "total_spend": format_money(t.spend_sum, currency),
+                    "total_income": format_money(t.income_sum, currency),
+                    "transaction_count": t.count,
+                    "share_of_spend": str(share.quantize(_FOUR_PLACES)),
+                }
+            )
+        return {
+            "account_id": account.account_id,
+            "currency": currency or None,
+            "date_range": _range_doc(span),
+            "level": level,
+            "metrics": _metrics(total, currency),
+            "categories": categories,
+        }
 
     return _cached(account, "categories", (span.start, span.end, level), compute)
 
@@ -450,43 +526,63 @@ def _periods(span: DateRange, interval: str) -> list[tuple[dt.date, dt.date]]:
     return periods
 
 
-def account_timeseries(*, organization: Organization, account_id: str, span: DateRange,
-                       interval: str = "day") -> dict[str, Any]:
+def account_timeseries(
+    *, organization: Organization, account_id: str, span: DateRange, interval: str = "day"
+) -> dict[str, Any]:
     """Return spend, income, net and count per period; empty periods are zeros."""
     account = account_get(organization=organization, account_id=account_id)
 
     def compute() -> dict[str, Any]:
-        union, params = _union(span, account_pks=[account.pk], organization_id=None,
-                               by_date=True)
+        union, params = _union(span, account_pks=[account.pk], organization_id=None, by_date=True)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT period, {_SUMS} FROM ({union}) u GROUP BY period", params)
             rows = cursor.fetchall()
         buckets: dict[dt.date, Totals] = {}
         for period, *sums in rows:
             start = _period_start(_as_date(period), interval)
-            buckets.setdefault(start, Totals()).add(Totals(
-                int(sums[0] or 0), _money(sums[1]), int(sums[2] or 0), _money(sums[3]),
-                int(sums[4] or 0), int(sums[5] or 0), int(sums[6] or 0)))
+            buckets.setdefault(start, Totals()).add(
+                Totals(
+                    int(sums[0] or 0),
+                    _money(sums[1]),
+                    int(sums[2] or 0),
+                    _money(sums[3]),
+                    int(sums[4] or 0),
+                    int(sums[5] or 0),
+                    int(sums[6] or 0),
+                )
+            )
         currency = account.currency
         series = []
         for start, end in _periods(span, interval):
             t = buckets.get(_period_start(start, interval), Totals())
-            series.append({"start": start.isoformat(), "end": end.isoformat(),
-                           "spend": format_money(t.spend_sum, currency),
-                           "income": format_money(t.income_sum, currency),
-                           "net": format_money(t.income_sum - t.spend_sum, currency),
-                           "transaction_count": t.count})
-        return {"account_id": account.account_id, "currency": currency or None,
-                "date_range": _range_doc(span), "interval": interval, "series": series}
+            series.append(
+                {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "spend": format_money(t.spend_sum, currency),
+                    "income": format_money(t.income_sum, currency),
+                    "net": format_money(t.income_sum - t.spend_sum, currency),
+                    "transaction_count": t.count,
+                }
+            )
+        return {
+            "account_id": account.account_id,
+            "currency": currency or None,
+            "date_range": _range_doc(span),
+            "interval": interval,
+            "series": series,
+        }
 
     return _cached(account, "timeseries", (span.start, span.end, interval), compute)
 
 
-def organization_summary(*, organization: Organization, span: DateRange,
-                         level: str = "primary") -> dict[str, Any]:
+def organization_summary(
+    *, organization: Organization, span: DateRange, level: str = "primary"
+) -> dict[str, Any]:
     """Return the organization's totals per currency; currencies are never added together."""
-    currencies = dict(Account.objects.filter(organization=organization)
-                      .values_list("id", "currency"))
+    currencies = dict(
+        Account.objects.filter(organization=organization).values_list("id", "currency")
+    )
     per_currency: dict[str, list[CategoryRow]] = {}
     accounts: dict[str, set[uuid.UUID]] = {}
     for row in _category_rows(span, organization_id=organization.pk):
@@ -496,7 +592,13 @@ def organization_summary(*, organization: Organization, span: DateRange,
     out = []
     for code in sorted(per_currency):
         total, groups = _by_category(per_currency[code], level)
-        out.append({"currency": code or None, "accounts": len(accounts[code]),
-                    "metrics": _metrics(total, code), "top_categories": _top(groups, code),
-                    "processing_status": _status(total)})
+        out.append(
+            {
+                "currency": code or None,
+                "accounts": len(accounts[code]),
+                "metrics": _metrics(total, code),
+                "top_categories": _top(groups, code),
+                "processing_status": _status(total),
+            }
+        )
     return {"date_range": _range_doc(span), "currencies": out}

@@ -18,19 +18,23 @@ from lucro.tenancy.models import Organization
 def parse_category_patch(body: Any) -> str | None:
     """Return the category slug (or None) of a PATCH body, or raise a 400 problem."""
     if not isinstance(body, dict) or "category" not in body:
-        raise ValidationFailed("Send {\"category\": \"<slug>\"} or {\"category\": null}.",
-                               errors=[{"pointer": "/category", "detail": "Required."}])
+        raise ValidationFailed(
+            'Send {"category": "<slug>"} or {"category": null}.',
+            errors=[{"pointer": "/category", "detail": "Required."}],
+        )
     slug = body["category"]
     if slug is not None and (not isinstance(slug, str) or not slug):
-        raise ValidationFailed("category must be a category slug or null.",
-                               errors=[{"pointer": "/category",
-                                        "detail": "Must be a slug or null."}])
+        raise ValidationFailed(
+            "category must be a category slug or null.",
+            errors=[{"pointer": "/category", "detail": "Must be a slug or null."}],
+        )
     return slug
 
 
 @transaction.atomic
-def transaction_categorise(*, organization: Organization, transaction_pk: str,
-                           category_slug: str | None) -> None:
+def transaction_categorise(
+    *, organization: Organization, transaction_pk: str, category_slug: str | None
+) -> None:
     """Record a manual category (or none) for one transaction; rule runs keep it.
 
     One conditional UPDATE: the rollup trigger moves the row between categories in the
@@ -44,14 +48,20 @@ def transaction_categorise(*, organization: Organization, transaction_pk: str,
     if category_slug is not None:
         category = Category.objects.filter(slug=category_slug).first()
         if category is None:
-            raise ValidationFailed(f"No category {category_slug!r}.",
-                                   errors=[{"pointer": "/category",
-                                            "detail": f"No category {category_slug!r}."}])
+            raise ValidationFailed(
+                f"No category {category_slug!r}.",
+                errors=[{"pointer": "/category", "detail": f"No category {category_slug!r}."}],
+            )
     rows = Transaction.objects.filter(organization=organization, pk=pk)
     account_pk = rows.values_list("account_id", flat=True).first()
     if account_pk is None:
         raise NotFound("No such transaction.")
-    rows.update(category=category, category_source=CategorySource.MANUAL,
-                category_confidence=1.0, category_rule_id=None, category_model_version=None,
-                updated_at=timezone.now())
+    rows.update(
+        category=category,
+        category_source=CategorySource.MANUAL,
+        category_confidence=1.0,
+        category_rule_id=None,
+        category_model_version=None,
+        updated_at=timezone.now(),
+    )
     accounts_touched([account_pk])

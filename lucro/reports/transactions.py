@@ -33,8 +33,11 @@ def _category_doc(category: Category | None) -> dict[str, Any] | None:
     if category is None:
         return None
     primary = category.parent or category
-    return {"slug": category.slug, "name": category.name,
-            "primary": {"slug": primary.slug, "name": primary.name}}
+    return {
+        "slug": category.slug,
+        "name": category.name,
+        "primary": {"slug": primary.slug, "name": primary.name},
+    }
 
 
 def transaction_doc(txn: Transaction) -> dict[str, Any]:
@@ -61,8 +64,9 @@ def transaction_doc(txn: Transaction) -> dict[str, Any]:
 
 
 def _base(organization: Organization) -> QuerySet[Transaction]:
-    return (Transaction.objects.filter(organization=organization)
-            .select_related("account", "category", "category__parent"))
+    return Transaction.objects.filter(organization=organization).select_related(
+        "account", "category", "category__parent"
+    )
 
 
 def transaction_get(*, organization: Organization, transaction_pk: str) -> Transaction:
@@ -94,10 +98,10 @@ def _decode_cursor(value: str) -> tuple[dt.date, dt.datetime, uuid.UUID]:
         date, created, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return dt.date.fromisoformat(date), dt.datetime.fromisoformat(created), uuid.UUID(pk)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("The cursor is not valid.",
-                               errors=[{"pointer": "/cursor",
-                                        "detail": "Use the next link of a previous page."}]
-                               ) from exc
+        raise ValidationFailed(
+            "The cursor is not valid.",
+            errors=[{"pointer": "/cursor", "detail": "Use the next link of a previous page."}],
+        ) from exc
 
 
 def _filters(params: Mapping[str, str], errors: list[dict[str, str]]) -> Q:
@@ -112,8 +116,12 @@ def _filters(params: Mapping[str, str], errors: list[dict[str, str]]) -> Q:
                     raise ValueError(raw)
                 q &= Q(**{lookup: dt.date.fromisoformat(raw)})
             except ValueError:
-                errors.append({"pointer": f"/{name}",
-                               "detail": f"{name} must be a date in the form YYYY-MM-DD."})
+                errors.append(
+                    {
+                        "pointer": f"/{name}",
+                        "detail": f"{name} must be a date in the form YYYY-MM-DD.",
+                    }
+                )
     for name, lookup in (("min_amount", "amount__gte"), ("max_amount", "amount__lte")):
         raw = params.get(name)
         if raw:
@@ -124,15 +132,21 @@ def _filters(params: Mapping[str, str], errors: list[dict[str, str]]) -> Q:
                 q &= Q(**{lookup: amount})
             except InvalidOperation:
                 errors.append({"pointer": f"/{name}", "detail": f"{name} must be a decimal."})
-    for name, field, choices in (("status", "ingestion_status", IngestionStatus.values),
-                                 ("source", "category_source", CategorySource.values)):
+    for name, field, choices in (
+        ("status", "ingestion_status", IngestionStatus.values),
+        ("source", "category_source", CategorySource.values),
+    ):
         raw = params.get(name)
         if raw:
             if raw in choices:
                 q &= Q(**{field: raw})
             else:
-                errors.append({"pointer": f"/{name}",
-                               "detail": f"{name} must be one of {', '.join(choices)}."})
+                errors.append(
+                    {
+                        "pointer": f"/{name}",
+                        "detail": f"{name} must be one of {', '.join(choices)}.",
+                    }
+                )
     slug = params.get("category")
     if slug:
         category = Category.objects.filter(slug=slug).first()
@@ -167,10 +181,14 @@ def transaction_list(*, organization: Organization, params: Mapping[str, str]) -
     rows = _base(organization).filter(q)
     if params.get("cursor"):
         date, created, pk = _decode_cursor(params["cursor"])
-        rows = rows.filter(Q(date__lt=date) | Q(date=date, created_at__lt=created)
-                           | Q(date=date, created_at=created, id__lt=pk))
+        rows = rows.filter(
+            Q(date__lt=date)
+            | Q(date=date, created_at__lt=created)
+            | Q(date=date, created_at=created, id__lt=pk)
+        )
     page = list(rows.order_by("-date", "-created_at", "-id")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    return Page([transaction_doc(t) for t in page],
-                _encode_cursor(page[-1]) if more and page else None)
+    return Page(
+        [transaction_doc(t) for t in page], _encode_cursor(page[-1]) if more and page else None
+    )

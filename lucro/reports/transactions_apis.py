@@ -23,8 +23,11 @@ _LIST_PARAMS = [
     OpenApiParameter("account_id", str, description="The account's external id."),
     OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive."),
     OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive."),
-    OpenApiParameter("category", str, description="A category slug; a primary slug matches "
-                                                  "its detailed categories too."),
+    OpenApiParameter(
+        "category",
+        str,
+        description="A category slug; a primary slug matches its detailed categories too.",
+    ),
     OpenApiParameter("status", str, enum=["pending", "processing", "completed", "failed"]),
     OpenApiParameter("source", str, enum=["none", "rule", "model", "manual"]),
     OpenApiParameter("min_amount", str, description="Signed decimal (negative = money out)."),
@@ -36,12 +39,19 @@ _LIST_PARAMS = [
 
 
 class TransactionListApi(APIView):
-    @extend_schema(operation_id="transaction_list", parameters=_LIST_PARAMS,
-                   responses={200: TransactionPageSerializer, 400: problem("Bad filter"),
-                              401: problem("No or bad credentials")})
+    @extend_schema(
+        operation_id="transaction_list",
+        parameters=_LIST_PARAMS,
+        responses={
+            200: TransactionPageSerializer,
+            400: problem("Bad filter"),
+            401: problem("No or bad credentials"),
+        },
+    )
     def get(self, request: Request) -> Response:
-        page = transaction_list(organization=request_organization(request),
-                                params=request.query_params)
+        page = transaction_list(
+            organization=request_organization(request), params=request.query_params
+        )
         next_url = None
         if page.next_cursor:
             query = {k: v for k, v in request.query_params.items() if k != "cursor"}
@@ -51,21 +61,36 @@ class TransactionListApi(APIView):
 
 
 class TransactionDetailApi(APIView):
-    @extend_schema(operation_id="transaction_detail",
-                   responses={200: TransactionSerializer, 401: problem("No or bad credentials"),
-                              404: problem("No such transaction")})
+    @extend_schema(
+        operation_id="transaction_detail",
+        responses={
+            200: TransactionSerializer,
+            401: problem("No or bad credentials"),
+            404: problem("No such transaction"),
+        },
+    )
     def get(self, request: Request, transaction_pk: str) -> Response:
-        txn = transaction_get(organization=request_organization(request),
-                              transaction_pk=transaction_pk)
+        txn = transaction_get(
+            organization=request_organization(request), transaction_pk=transaction_pk
+        )
         return Response(transaction_doc(txn))
 
-    @extend_schema(operation_id="transaction_categorise", request=CategoryPatchSerializer,
-                   responses={200: TransactionSerializer, 400: problem("Unknown category"),
-                              401: problem("No or bad credentials"),
-                              404: problem("No such transaction")})
+    @extend_schema(
+        operation_id="transaction_categorise",
+        request=CategoryPatchSerializer,
+        responses={
+            200: TransactionSerializer,
+            400: problem("Unknown category"),
+            401: problem("No or bad credentials"),
+            404: problem("No such transaction"),
+        },
+    )
     def patch(self, request: Request, transaction_pk: str) -> Response:
         organization = request_organization(request)
-        transaction_categorise(organization=organization, transaction_pk=transaction_pk,
-                               category_slug=parse_category_patch(request.data))
+        transaction_categorise(
+            organization=organization,
+            transaction_pk=transaction_pk,
+            category_slug=parse_category_patch(request.data),
+        )
         txn = transaction_get(organization=organization, transaction_pk=transaction_pk)
         return Response(transaction_doc(txn))

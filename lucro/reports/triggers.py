@@ -171,8 +171,10 @@ def _sqlite_change(row: str, op: str) -> list[str]:
     )
     guard = f"{row}.ingestion_status IN {TERMINAL}"
     out = []
-    for table, period_col, period in (("reports_dailyrollup", "date", f"{row}.date"),
-                                      ("reports_monthlyrollup", "month", month)):
+    for table, period_col, period in (
+        ("reports_dailyrollup", "date", f"{row}.date"),
+        ("reports_monthlyrollup", "month", month),
+    ):
         if op == "+":
             out.append(
                 f"INSERT OR IGNORE INTO {table} (account_id, {period_col}, category_key, "
@@ -234,8 +236,11 @@ _SQLITE_UNINSTALL = [
 
 def _backfill(vendor: str) -> list[str]:
     zero = _PG_ZERO if vendor == "postgresql" else _SQLITE_ZERO
-    month = ("date_trunc('month', date)::date" if vendor == "postgresql"
-             else "strftime('%Y-%m-01', date)")
+    month = (
+        "date_trunc('month', date)::date"
+        if vendor == "postgresql"
+        else "strftime('%Y-%m-01', date)"
+    )
     sums = (
         "SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END), "

@@ -10,13 +10,25 @@ from lucro.reports.transactions_apis import TransactionDetailApi, TransactionLis
 
 urlpatterns = [
     path("reports/summary/", OrganizationSummaryApi.as_view(), name="organization-summary"),
-    path("reports/accounts/<str:account_id>/summary/", AccountSummaryApi.as_view(),
-         name="account-summary"),
-    path("reports/accounts/<str:account_id>/categories/", AccountCategoriesApi.as_view(),
-         name="account-categories"),
-    path("reports/accounts/<str:account_id>/timeseries/", AccountTimeseriesApi.as_view(),
-         name="account-timeseries"),
+    path(
+        "reports/accounts/<str:account_id>/summary/",
+        AccountSummaryApi.as_view(),
+        name="account-summary",
+    ),
+    path(
+        "reports/accounts/<str:account_id>/categories/",
+        AccountCategoriesApi.as_view(),
+        name="account-categories",
+    ),
+    path(
+        "reports/accounts/<str:account_id>/timeseries/",
+        AccountTimeseriesApi.as_view(),
+        name="account-timeseries",
+    ),
     path("transactions/", TransactionListApi.as_view(), name="transaction-list"),
-    path("transactions/<str:transaction_pk>/", TransactionDetailApi.as_view(),
-         name="transaction-detail"),
+    path(
+        "transactions/<str:transaction_pk>/",
+        TransactionDetailApi.as_view(),
+        name="transaction-detail",
+    ),
 ]

@@ -23,11 +23,15 @@ class ApiKey(models.Model):
     """A machine credential; only the SHA-256 of the raw key is stored."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
-                                     related_name="api_keys")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(max_length=200)
-    prefix = models.CharField(max_length=16, db_index=True,
-                              help_text="The first characters of the key, to tell keys apart.")
+    prefix = models.CharField(
+        max_length=16,
+        db_index=True,
+        help_text="The first characters of the key, to tell keys apart.",
+    )
     hashed_key = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

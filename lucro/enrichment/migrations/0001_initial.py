@@ -7,56 +7,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RuleSetVersion',
+            name="RuleSetVersion",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('version', models.BigIntegerField(default=1)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("version", models.BigIntegerField(default=1)),
             ],
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('code', models.CharField(help_text='Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE', max_length=120, unique=True)),
-                ('name', models.CharField(help_text='Full name, e.g. Food & Drink › Coffee', max_length=200)),
-                ('short_name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='enrichment.category')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE",
+                        max_length=120,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Full name, e.g. Food & Drink › Coffee", max_length=200
+                    ),
+                ),
+                ("short_name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="enrichment.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Rule',
+            name="Rule",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('pattern', models.CharField(max_length=500)),
-                ('field', models.CharField(choices=[('merchant', 'Merchant name'), ('description', 'Description'), ('either', 'Merchant or description')], default='either', max_length=12)),
-                ('match_type', models.CharField(choices=[('contains', 'Contains'), ('exact', 'Exact'), ('starts_with', 'Starts with'), ('regex', 'Regular expression')], default='contains', max_length=12)),
-                ('direction', models.CharField(choices=[('any', 'Any'), ('in', 'Money in'), ('out', 'Money out')], default='any', max_length=3)),
-                ('priority', models.IntegerField(default=50, help_text='Higher wins.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='enrichment.category')),
-                ('organization', models.ForeignKey(blank=True, help_text='Empty for a global default rule.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='tenancy.organization')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("pattern", models.CharField(max_length=500)),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("merchant", "Merchant name"),
+                            ("description", "Description"),
+                            ("either", "Merchant or description"),
+                        ],
+                        default="either",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "match_type",
+                    models.CharField(
+                        choices=[
+                            ("contains", "Contains"),
+                            ("exact", "Exact"),
+                            ("starts_with", "Starts with"),
+                            ("regex", "Regular expression"),
+                        ],
+                        default="contains",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("any", "Any"), ("in", "Money in"), ("out", "Money out")],
+                        default="any",
+                        max_length=3,
+                    ),
+                ),
+                ("priority", models.IntegerField(default=50, help_text="Higher wins.")),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="enrichment.category",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a global default rule.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-priority', 'created_at'],
-                'indexes': [models.Index(fields=['organization', 'is_active'], name='enrichment__organiz_fda534_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('pattern', ''), _negated=True), name='rule_pattern_not_empty')],
+                "ordering": ["-priority", "created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "is_active"], name="enrichment__organiz_fda534_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("pattern", ""), _negated=True),
+                        name="rule_pattern_not_empty",
+                    )
+                ],
             },
         ),
     ]

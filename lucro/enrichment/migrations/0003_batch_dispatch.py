@@ -5,18 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrichment', '0002_seed_taxonomy'),
-        ('ingestion', '0001_initial'),
+        ("enrichment", "0002_seed_taxonomy"),
+        ("ingestion", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BatchDispatch',
+            name="BatchDispatch",
             fields=[
-                ('batch', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='ingestion.batch')),
-                ('enqueued_at', models.DateTimeField()),
+                (
+                    "batch",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="ingestion.batch",
+                    ),
+                ),
+                ("enqueued_at", models.DateTimeField()),
             ],
         ),
     ]

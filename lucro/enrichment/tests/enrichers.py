@@ -23,8 +23,12 @@ class ModelLikeEnricher:
     """Answers every row whose merchant is ``Acme`` with no category, as a model would."""
 
     def enrich(self, rows: Sequence[Row]) -> list[Answer | None]:
-        return [Answer(category_id=None, confidence=0.42, source="model", model_version="t1")
-                if r.merchant_name == "Acme" else None for r in rows]
+        return [
+            Answer(category_id=None, confidence=0.42, source="model", model_version="t1")
+            if r.merchant_name == "Acme"
+            else None
+            for r in rows
+        ]
 
 
 class InProcessSwitchableEnricher(SwitchableEnricher):

@@ -23,8 +23,12 @@ def category(slug: str) -> Category:
 
 
 def add_rule(pattern: str, slug: str, **kwargs: Any) -> Rule:
-    return services.rule_create(organization=kwargs.pop("organization", None),
-                                category=category(slug), pattern=pattern, **kwargs)
+    return services.rule_create(
+        organization=kwargs.pop("organization", None),
+        category=category(slug),
+        pattern=pattern,
+        **kwargs,
+    )
 
 
 def drain(batch_id: uuid.UUID, limit: int = 100) -> None:
@@ -38,6 +42,7 @@ def drain(batch_id: uuid.UUID, limit: int = 100) -> None:
 def statuses(batch_id: uuid.UUID) -> dict[str, int]:
     out: dict[str, int] = {}
     for status in Transaction.objects.filter(batch_id=batch_id).values_list(
-            "ingestion_status", flat=True):
+        "ingestion_status", flat=True
+    ):
         out[status] = out.get(status, 0) + 1
     return out

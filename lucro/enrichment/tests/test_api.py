@@ -12,8 +12,14 @@ from lucro.enrichment.rules_version import rules_version_current
 from lucro.enrichment.tests.helpers import add_rule
 
 pytestmark = pytest.mark.django_db
-RULE = {"category": "food-and-drink-coffee", "pattern": "Kahawa House", "field": "merchant",
-        "match_type": "contains", "direction": "out", "priority": 70}
+RULE = {
+    "category": "food-and-drink-coffee",
+    "pattern": "Kahawa House",
+    "field": "merchant",
+    "match_type": "contains",
+    "direction": "out",
+    "priority": 70,
+}
 
 
 def test_categories_list_both_levels(api: ApiClient) -> None:
@@ -30,7 +36,10 @@ def test_rule_crud_bumps_the_version(api: ApiClient) -> None:
     assert created.status_code == 201, created.content
     rule = created.json()
     assert (rule["scope"], rule["category"]["slug"], rule["direction"]) == (
-        "organization", "food-and-drink-coffee", "out")
+        "organization",
+        "food-and-drink-coffee",
+        "out",
+    )
     assert rules_version_current() > before
     url = f"/api/v1/rules/{rule['id']}/"
     assert api.get(url).json()["pattern"] == "Kahawa House"
@@ -43,8 +52,9 @@ def test_rule_crud_bumps_the_version(api: ApiClient) -> None:
     assert api.get(url).status_code == 404
 
 
-def test_tenants_see_globals_read_only_and_never_each_other(api: ApiClient,
-                                                           other_api: ApiClient) -> None:
+def test_tenants_see_globals_read_only_and_never_each_other(
+    api: ApiClient, other_api: ApiClient
+) -> None:
     global_rule = add_rule("zzglobal", "food-and-drink-coffee")
     mine = api.post("/api/v1/rules/", RULE).json()
     assert other_api.get(f"/api/v1/rules/{mine['id']}/").status_code == 404
@@ -57,14 +67,18 @@ def test_tenants_see_globals_read_only_and_never_each_other(api: ApiClient,
     assert api.get("/api/v1/rules/not-a-uuid/").status_code == 404
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    ({**RULE, "match_type": "regex", "pattern": "(unclosed"}, "/pattern"),
-    ({**RULE, "category": "no-such-category"}, "/category"),
-    ({**RULE, "pattern": "   "}, "/pattern"),
-    ({**RULE, "field": "amount"}, "/field"),
-])
-def test_rule_validation_is_problem_json(api: ApiClient, body: dict[str, Any],
-                                         pointer: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({**RULE, "match_type": "regex", "pattern": "(unclosed"}, "/pattern"),
+        ({**RULE, "category": "no-such-category"}, "/category"),
+        ({**RULE, "pattern": "   "}, "/pattern"),
+        ({**RULE, "field": "amount"}, "/field"),
+    ],
+)
+def test_rule_validation_is_problem_json(
+    api: ApiClient, body: dict[str, Any], pointer: str
+) -> None:
     response = api.post("/api/v1/rules/", body)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -80,23 +94,31 @@ def test_rules_cursor_pagination_walks_every_rule_once(api: ApiClient) -> None:
         body = api.get(url).json()
         seen += [r["id"] for r in body["results"]]
         url = body["next"]
-    assert len(seen) == len(set(seen)) == Rule.objects.filter(
-        organization__isnull=True).count() + 7
+    assert len(seen) == len(set(seen)) == Rule.objects.filter(organization__isnull=True).count() + 7
     assert api.get("/api/v1/rules/?cursor=garbage").status_code == 400
     assert api.get("/api/v1/rules/?limit=0").status_code == 400
 
 
 def test_rule_tester_returns_the_winning_rule(api: ApiClient, other_api: ApiClient) -> None:
     add_rule("zzkahawa", "food-and-drink-coffee", priority=10)
-    mine = api.post("/api/v1/rules/", {**RULE, "pattern": "zzkahawa", "field": "either",
-                                       "category": "food-and-drink-restaurant",
-                                       "priority": 1}).json()
-    body = api.post("/api/v1/rules/test/", {"description": "ZZKAHAWA NAIROBI",
-                                            "amount": "-250"}).json()
+    mine = api.post(
+        "/api/v1/rules/",
+        {
+            **RULE,
+            "pattern": "zzkahawa",
+            "field": "either",
+            "category": "food-and-drink-restaurant",
+            "priority": 1,
+        },
+    ).json()
+    body = api.post(
+        "/api/v1/rules/test/", {"description": "ZZKAHAWA NAIROBI", "amount": "-250"}
+    ).json()
     assert body["matched"] and body["rule"]["id"] == mine["id"]
     assert body["category"]["slug"] == "food-and-drink-restaurant"
-    other = other_api.post("/api/v1/rules/test/", {"merchant_name": "zzkahawa",
-                                                   "amount": "-1"}).json()
+    other = other_api.post(
+        "/api/v1/rules/test/", {"merchant_name": "zzkahawa", "amount": "-1"}
+    ).json()
     assert other["category"]["slug"] == "food-and-drink-coffee"
     none = api.post("/api/v1/rules/test/", {"description": "QWXZY", "amount": "5"}).json()
     assert none == {"matched": False, "rule": None, "category": None}

@@ -27,8 +27,7 @@ def test_every_default_rule_is_valid() -> None:
 @pytest.mark.django_db
 def test_migration_seeded_the_defaults_and_seeding_again_is_idempotent() -> None:
     seeded = Rule.objects.filter(organization__isnull=True).count()
-    assert seeded == len({(r.pattern, r.field, r.match_type, r.direction)
-                          for r in default_rules()})
+    assert seeded == len({(r.pattern, r.field, r.match_type, r.direction) for r in default_rules()})
     version = RuleSetVersion.objects.get(pk=1).version
     written, problems = seed_default_rules(Rule, Category, RuleSetVersion)
     assert written == seeded

@@ -15,31 +15,55 @@ OTHER = uuid.uuid4()
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
-def rule(pattern: str, *, org: uuid.UUID | None = None, field: str = "either",
-         match_type: str = "contains", direction: str = "any", priority: int = 50,
-         created: int = 0, rid: int | None = None) -> RuleSpec:
-    return RuleSpec(id=uuid.UUID(int=rid if rid is not None else hash(pattern) & (2**64 - 1)),
-                    organization_id=org, category_id=uuid.uuid4(), pattern=pattern,
-                    field=field, match_type=match_type, direction=direction,
-                    priority=priority, created_at=T0 + dt.timedelta(seconds=created))
+def rule(
+    pattern: str,
+    *,
+    org: uuid.UUID | None = None,
+    field: str = "either",
+    match_type: str = "contains",
+    direction: str = "any",
+    priority: int = 50,
+    created: int = 0,
+    rid: int | None = None,
+) -> RuleSpec:
+    return RuleSpec(
+        id=uuid.UUID(int=rid if rid is not None else hash(pattern) & (2**64 - 1)),
+        organization_id=org,
+        category_id=uuid.uuid4(),
+        pattern=pattern,
+        field=field,
+        match_type=match_type,
+        direction=direction,
+        priority=priority,
+        created_at=T0 + dt.timedelta(seconds=created),
+    )
 
 
-def winner(matcher: Matcher, description: str | None = None, merchant: str | None = None,
-           amount: str = "-10", org: uuid.UUID | None = ORG) -> str | None:
-    spec = matcher.match(organization_id=org, description=description, merchant_name=merchant,
-                         amount=Decimal(amount))
+def winner(
+    matcher: Matcher,
+    description: str | None = None,
+    merchant: str | None = None,
+    amount: str = "-10",
+    org: uuid.UUID | None = ORG,
+) -> str | None:
+    spec = matcher.match(
+        organization_id=org, description=description, merchant_name=merchant, amount=Decimal(amount)
+    )
     return None if spec is None else spec.pattern
 
 
-@pytest.mark.parametrize(("match_type", "text", "expected"), [
-    ("contains", "POS AMAZON MKTPLACE", True),
-    ("contains", "amazonian", True),
-    ("exact", "Amazon", True),
-    ("exact", "  AMAZON  ", True),
-    ("exact", "Amazon Prime", False),
-    ("starts_with", "AMAZON PRIME", True),
-    ("starts_with", "WWW AMAZON", False),
-])
+@pytest.mark.parametrize(
+    ("match_type", "text", "expected"),
+    [
+        ("contains", "POS AMAZON MKTPLACE", True),
+        ("contains", "amazonian", True),
+        ("exact", "Amazon", True),
+        ("exact", "  AMAZON  ", True),
+        ("exact", "Amazon Prime", False),
+        ("starts_with", "AMAZON PRIME", True),
+        ("starts_with", "WWW AMAZON", False),
+    ],
+)
 def test_match_types(match_type: str, text: str, expected: bool) -> None:
     matcher = Matcher([rule("amazon", match_type=match_type)])
     assert (winner(matcher, text) == "amazon") is expected
@@ -60,22 +84,29 @@ def test_field_restricts_where_a_pattern_is_looked_for() -> None:
 
 
 def test_direction_filters_money_in_and_out() -> None:
-    matcher = Matcher([rule("m-pesa", direction="in", priority=60, rid=1),
-                       rule("m-pesa", direction="out", priority=50, rid=2)])
-    assert matcher.match(organization_id=ORG, description="M-PESA", merchant_name=None,
-                         amount=Decimal("5")).id == uuid.UUID(int=1)
-    assert matcher.match(organization_id=ORG, description="M-PESA", merchant_name=None,
-                         amount=Decimal("-5")).id == uuid.UUID(int=2)
+    matcher = Matcher(
+        [
+            rule("m-pesa", direction="in", priority=60, rid=1),
+            rule("m-pesa", direction="out", priority=50, rid=2),
+        ]
+    )
+    assert matcher.match(
+        organization_id=ORG, description="M-PESA", merchant_name=None, amount=Decimal("5")
+    ).id == uuid.UUID(int=1)
+    assert matcher.match(
+        organization_id=ORG, description="M-PESA", merchant_name=None, amount=Decimal("-5")
+    ).id == uuid.UUID(int=2)
 
 
 def test_organization_rule_beats_higher_priority_global_rule() -> None:
-    matcher = Matcher([rule("uber", priority=90, rid=1),
-                       rule("uber", org=ORG, priority=10, rid=2)])
-    assert matcher.match(organization_id=ORG, description="UBER", merchant_name=None,
-                         amount=-1).id == uuid.UUID(int=2)
+    matcher = Matcher([rule("uber", priority=90, rid=1), rule("uber", org=ORG, priority=10, rid=2)])
+    assert matcher.match(
+        organization_id=ORG, description="UBER", merchant_name=None, amount=-1
+    ).id == uuid.UUID(int=2)
     # Another tenant never sees ORG's rule.
-    assert matcher.match(organization_id=OTHER, description="UBER", merchant_name=None,
-                         amount=-1).id == uuid.UUID(int=1)
+    assert matcher.match(
+        organization_id=OTHER, description="UBER", merchant_name=None, amount=-1
+    ).id == uuid.UUID(int=1)
 
 
 def test_priority_then_longest_then_oldest_then_id() -> None:
@@ -91,8 +122,9 @@ def test_priority_then_longest_then_oldest_then_id() -> None:
 
 
 def test_regex_and_substring_rules_compete_on_the_same_precedence() -> None:
-    matcher = Matcher([rule("airtime", priority=40),
-                       rule(r"air\w+ top.?up", match_type="regex", priority=60)])
+    matcher = Matcher(
+        [rule("airtime", priority=40), rule(r"air\w+ top.?up", match_type="regex", priority=60)]
+    )
     assert winner(matcher, "AIRTIME TOPUP 0722") == r"air\w+ top.?up"
     assert winner(matcher, "AIRTIME PURCHASE") == "airtime"
 
@@ -106,8 +138,13 @@ def test_unicode_case_folding() -> None:
 
 
 def test_overlapping_patterns_in_one_text_pick_the_best_rank() -> None:
-    matcher = Matcher([rule("pay", priority=10), rule("paypal", priority=20),
-                       rule("paypal transfer", priority=30, direction="in")])
+    matcher = Matcher(
+        [
+            rule("pay", priority=10),
+            rule("paypal", priority=20),
+            rule("paypal transfer", priority=30, direction="in"),
+        ]
+    )
     assert winner(matcher, "PAYPAL TRANSFER", amount="100") == "paypal transfer"
     assert winner(matcher, "PAYPAL TRANSFER", amount="-100") == "paypal"
     assert winner(matcher, "PAYMENT") == "pay"
@@ -118,14 +155,17 @@ def test_no_text_and_no_rules_match_nothing() -> None:
     assert winner(Matcher([rule("x")]), None, None) is None
 
 
-@pytest.mark.parametrize(("pattern", "triggers"), [
-    (r"\bsal\b", {"sal"}),
-    (r"\b(trf|tfr|xfer)\b", {"trf", "tfr", "xfer"}),
-    (r"\bzesa\b|zetdc", {"zesa", "zetdc"}),
-    (r"\bdisney ?(\+|plus)", {"disney"}),
-    (r"^\d+$", None),
-    (r"(?:a|bc)d", None),
-])
+@pytest.mark.parametrize(
+    ("pattern", "triggers"),
+    [
+        (r"\bsal\b", {"sal"}),
+        (r"\b(trf|tfr|xfer)\b", {"trf", "tfr", "xfer"}),
+        (r"\bzesa\b|zetdc", {"zesa", "zetdc"}),
+        (r"\bdisney ?(\+|plus)", {"disney"}),
+        (r"^\d+$", None),
+        (r"(?:a|bc)d", None),
+    ],
+)
 def test_regex_triggers(pattern: str, triggers: set[str] | None) -> None:
     from lucro.enrichment.matcher import regex_triggers
 

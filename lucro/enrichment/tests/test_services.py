@@ -20,15 +20,15 @@ SWITCH = "lucro.enrichment.tests.enrichers.SwitchableEnricher"
 
 def test_chunks_complete_a_batch_with_rule_categories(api: ApiClient, settings: Any) -> None:
     settings.ENRICH_CHUNK_SIZE = 7
-    add_rule("zzmarket", "general-merchandise-online-marketplaces",
-             organization=api.organization)
+    add_rule("zzmarket", "general-merchandise-online-marketplaces", organization=api.organization)
     batch_id = ingest(api, 20, name="ZZMARKET ORDER", merchant_name=None)
     drain(batch_id)
     assert statuses(batch_id) == {"completed": 20}
     rows = Transaction.objects.filter(batch_id=batch_id)
     assert {r.category.slug for r in rows} == {"general-merchandise-online-marketplaces"}
     assert {(r.category_source, r.category_confidence, r.attempts) for r in rows} == {
-        ("rule", 1.0, 1)}
+        ("rule", 1.0, 1)
+    }
     batch = Batch.objects.get(pk=batch_id)
     assert batch.status == "completed"
     assert batch.started_at is not None and batch.finished_at is not None
@@ -37,32 +37,43 @@ def test_chunks_complete_a_batch_with_rule_categories(api: ApiClient, settings: 
 def test_unmatched_rows_complete_uncategorised(api: ApiClient) -> None:
     batch_id = ingest(api, 3, name="QWXZY 77", merchant_name=None)
     drain(batch_id)
-    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
-        "ingestion_status", "category_id", "category_source")) == {("completed", None, "none")}
+    assert set(
+        Transaction.objects.filter(batch_id=batch_id).values_list(
+            "ingestion_status", "category_id", "category_source"
+        )
+    ) == {("completed", None, "none")}
 
 
 def test_chain_first_answer_wins(api: ApiClient, settings: Any) -> None:
-    settings.ENRICHERS = ["lucro.enrichment.tests.enrichers.ModelLikeEnricher",
-                          "lucro.enrichment.enrichers.RuleEnricher"]
+    settings.ENRICHERS = [
+        "lucro.enrichment.tests.enrichers.ModelLikeEnricher",
+        "lucro.enrichment.enrichers.RuleEnricher",
+    ]
     add_rule("acme", "general-merchandise-online-marketplaces", organization=api.organization)
     batch_id = ingest(api, 2, name="ACME LTD", merchant_name="Acme")
     drain(batch_id)
     row = Transaction.objects.filter(batch_id=batch_id).first()
     assert (row.category_source, row.category_model_version, row.category_confidence) == (
-        "model", "t1", 0.42)
+        "model",
+        "t1",
+        0.42,
+    )
 
 
 def test_manual_category_is_never_overwritten(api: ApiClient) -> None:
-    add_rule("zzmarket", "general-merchandise-online-marketplaces",
-             organization=api.organization)
+    add_rule("zzmarket", "general-merchandise-online-marketplaces", organization=api.organization)
     batch_id = ingest(api, 2, name="ZZMARKET", merchant_name=None)
     coffee = category("food-and-drink-coffee")
     Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
-        category=coffee, category_source=CategorySource.MANUAL)
+        category=coffee, category_source=CategorySource.MANUAL
+    )
     drain(batch_id)
     manual = Transaction.objects.get(batch_id=batch_id, transaction_id="tx_0")
     assert (manual.category_id, manual.category_source, manual.ingestion_status) == (
-        coffee.id, "manual", "completed")
+        coffee.id,
+        "manual",
+        "completed",
+    )
 
 
 def test_write_back_skips_rows_whose_claim_went_stale(api: ApiClient) -> None:
@@ -71,9 +82,9 @@ def test_write_back_skips_rows_whose_claim_went_stale(api: ApiClient) -> None:
     assert len(claim) == 3
     # A re-ingest changed tx_0 meanwhile: back to pending, claim cleared.
     Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
-        ingestion_status="pending", claimed_at=None)
-    answer = Answer(category_id=category("food-and-drink-coffee").id, confidence=1.0,
-                    source="rule")
+        ingestion_status="pending", claimed_at=None
+    )
+    answer = Answer(category_id=category("food-and-drink-coffee").id, confidence=1.0, source="rule")
     written = claims.chunk_write_back(claim=claim, answers=[answer] * 3, now=timezone.now())
     assert written == 2
     stale = Transaction.objects.get(batch_id=batch_id, transaction_id="tx_0")
@@ -91,7 +102,8 @@ def test_claims_are_disjoint(api: ApiClient) -> None:
 
 
 def test_failing_enricher_retries_then_fails_then_retry_completes(
-        api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
     switch = tmp_path / "switch"
     switch.write_text("raise")
     monkeypatch.setenv("LUCRO_TEST_ENRICHER_SWITCH", str(switch))
@@ -120,8 +132,7 @@ def test_failing_enricher_retries_then_fails_then_retry_completes(
     assert Batch.objects.get(pk=batch_id).status == "completed"
 
 
-def test_sweeper_returns_stuck_rows_and_fails_exhausted_ones(api: ApiClient,
-                                                             settings: Any) -> None:
+def test_sweeper_returns_stuck_rows_and_fails_exhausted_ones(api: ApiClient, settings: Any) -> None:
     settings.ENRICH_MAX_ATTEMPTS = 2
     batch_id = ingest(api, 4)
     claims.chunk_claim(batch_id=batch_id, limit=4, now=timezone.now())
@@ -135,10 +146,9 @@ def test_sweeper_returns_stuck_rows_and_fails_exhausted_ones(api: ApiClient,
     assert Batch.objects.get(pk=batch_id).status == "failed"
 
 
-def test_sweeper_requeues_batches_whose_message_was_lost(api: ApiClient, settings: Any,
-                                                        monkeypatch: Any,
-                                                        django_capture_on_commit_callbacks: Any
-                                                        ) -> None:
+def test_sweeper_requeues_batches_whose_message_was_lost(
+    api: ApiClient, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     sent: list[str] = []
     monkeypatch.setattr(services, "_send_batch", sent.append)
     batch_id = ingest(api, 2)
@@ -156,9 +166,9 @@ def test_rerun_moves_settled_non_manual_rows_into_a_rerun_batch(api: ApiClient) 
     drain(batch_id)
     assert Transaction.objects.filter(batch_id=batch_id, category__isnull=True).count() == 4
     Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
-        category_source=CategorySource.MANUAL, category=category("food-and-drink-coffee"))
-    add_rule("qqrerun", "general-merchandise-online-marketplaces",
-             organization=api.organization)
+        category_source=CategorySource.MANUAL, category=category("food-and-drink-coffee")
+    )
+    add_rule("qqrerun", "general-merchandise-online-marketplaces", organization=api.organization)
     response = api.post("/api/v1/categorisation/rerun/", {"only_uncategorised": True})
     assert response.status_code == 202, response.content
     body = response.json()
@@ -172,36 +182,45 @@ def test_rerun_moves_settled_non_manual_rows_into_a_rerun_batch(api: ApiClient) 
 
 
 def test_rerun_filters_validate(api: ApiClient) -> None:
-    response = api.post("/api/v1/categorisation/rerun/",
-                        {"start_date": "2025-02-01", "end_date": "2025-01-01"})
+    response = api.post(
+        "/api/v1/categorisation/rerun/", {"start_date": "2025-02-01", "end_date": "2025-01-01"}
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
 
 
 def test_fast_path_failure_turns_into_a_visible_claim_and_retries(
-        api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
     switch = tmp_path / "switch"
     switch.write_text("raise")
     monkeypatch.setenv("LUCRO_TEST_ENRICHER_SWITCH", str(switch))
-    settings.ENRICHERS = ["lucro.enrichment.tests.enrichers.InProcessSwitchableEnricher",
-                          "lucro.enrichment.enrichers.RuleEnricher"]
+    settings.ENRICHERS = [
+        "lucro.enrichment.tests.enrichers.InProcessSwitchableEnricher",
+        "lucro.enrichment.enrichers.RuleEnricher",
+    ]
     assert services.chain_is_in_process()
     batch_id = ingest(api, 3)
     result = services.chunk_process(batch_id=batch_id)
     assert result.retry_token is not None
-    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
-        "ingestion_status", "attempts", "claimed_at")) == {("processing", 1, result.retry_token)}
+    assert set(
+        Transaction.objects.filter(batch_id=batch_id).values_list(
+            "ingestion_status", "attempts", "claimed_at"
+        )
+    ) == {("processing", 1, result.retry_token)}
     switch.write_text("ok")
     retried = services.chunk_process(batch_id=batch_id, retry_token=result.retry_token)
     assert retried.written == 3
-    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
-        "ingestion_status", "attempts")) == {("completed", 2)}
+    assert set(
+        Transaction.objects.filter(batch_id=batch_id).values_list("ingestion_status", "attempts")
+    ) == {("completed", 2)}
 
 
 def test_fast_path_writes_each_row_once_with_one_attempt(api: ApiClient) -> None:
     assert services.chain_is_in_process()
     batch_id = ingest(api, 5)
     assert services.chunk_process(batch_id=batch_id).written == 5
-    assert set(Transaction.objects.filter(batch_id=batch_id).values_list(
-        "ingestion_status", "attempts")) == {("completed", 1)}
+    assert set(
+        Transaction.objects.filter(batch_id=batch_id).values_list("ingestion_status", "attempts")
+    ) == {("completed", 1)}
     assert Transaction.objects.filter(batch_id=batch_id, claimed_at__isnull=True).count() == 0

@@ -29,8 +29,10 @@ from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Batch, Transaction
 from lucro.ingestion.services import batch_ingest
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.timeout(240)]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.timeout(240),
+]
 ROOT = Path(__file__).resolve().parents[3]
 CELERY = str(Path(sys.executable).parent / "celery")
 
@@ -44,20 +46,42 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, count: int = 1, **env: str) -> list[subprocess.Popen[bytes]]:
-        environment = {**os.environ,
-                       "DJANGO_SETTINGS_MODULE": "lucro.enrichment.tests.worker_settings",
-                       "LUCRO_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
-                       "LUCRO_TEST_QUEUE": self.queue, "LOG_LEVEL": "INFO", **env}
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "lucro.enrichment.tests.worker_settings",
+            "LUCRO_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
+            "LUCRO_TEST_QUEUE": self.queue,
+            "LOG_LEVEL": "INFO",
+            **env,
+        }
         started = []
         for _ in range(count):
             index = len(self.procs)
             log = (self.log_dir / f"worker{index}.log").open("wb")
             proc = subprocess.Popen(
-                [CELERY, "-A", "config", "worker", "--concurrency", "1", "--without-gossip",
-                 "--without-mingle", "--without-heartbeat", "-Q", self.queue,
-                 "-n", f"w{index}-{self.queue}@%h", "-l", "INFO"],
-                cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    CELERY,
+                    "-A",
+                    "config",
+                    "worker",
+                    "--concurrency",
+                    "1",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-Q",
+                    self.queue,
+                    "-n",
+                    f"w{index}-{self.queue}@%h",
+                    "-l",
+                    "INFO",
+                ],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             self.procs.append(proc)
             started.append(proc)
         return started
@@ -104,31 +128,38 @@ def workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workers
         pool.stop_all()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str,
-             workers: Workers | None = None) -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout: float, what: str, workers: Workers | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.25)
-    logs = "" if workers is None else "\n".join(
-        workers.log(i)[-3000:] for i in range(len(workers.procs)))
+    logs = (
+        ""
+        if workers is None
+        else "\n".join(workers.log(i)[-3000:] for i in range(len(workers.procs)))
+    )
     raise AssertionError(f"timed out waiting for {what}\n{logs}")
 
 
 def settled(batch_id: uuid.UUID) -> bool:
     return not Transaction.objects.filter(
-        batch_id=batch_id, ingestion_status__in=["pending", "processing"]).exists()
+        batch_id=batch_id, ingestion_status__in=["pending", "processing"]
+    ).exists()
 
 
 def ingest(organization: Any, n: int, **kwargs: Any) -> uuid.UUID:
     body = json.dumps(make_batch(n, **kwargs)).encode()
-    return batch_ingest(organization=organization, body=body, api_key=None,
-                        idempotency_key=None).batch_id
+    return batch_ingest(
+        organization=organization, body=body, api_key=None, idempotency_key=None
+    ).batch_id
 
 
 def test_four_workers_share_a_20k_batch_and_process_every_row_once(
-        api: ApiClient, workers: Workers, settings: Any) -> None:
+    api: ApiClient, workers: Workers, settings: Any
+) -> None:
     settings.INGEST_MAX_TRANSACTIONS = 20_000
     workers.start(4, ENRICH_CHUNK_SIZE="500")
     batch_id = ingest(api.organization, 20_000)
@@ -137,15 +168,15 @@ def test_four_workers_share_a_20k_batch_and_process_every_row_once(
     rows = Transaction.objects.filter(batch_id=batch_id)
     assert rows.count() == 20_000
     # attempts counts claims: 1 everywhere means no row was ever claimed twice.
-    assert set(rows.values_list("ingestion_status", "attempts").distinct()) == {
-        ("completed", 1)}
+    assert set(rows.values_list("ingestion_status", "attempts").distinct()) == {("completed", 1)}
     assert Batch.objects.get(pk=batch_id).status == "completed"
     busy = [i for i in range(4) if "chunk_enriched" in workers.log(i)]
     assert len(busy) >= 2, "the batch was not shared between workers"
 
 
 def test_worker_killed_mid_chunk_loses_and_duplicates_nothing(
-        api: ApiClient, workers: Workers, settings: Any) -> None:
+    api: ApiClient, workers: Workers, settings: Any
+) -> None:
     slow = {"ENRICH_CHUNK_SIZE": "200", "ENRICH_SIMULATED_LATENCY": "0.005"}  # ≈1 s a chunk
     [victim] = workers.start(1, **slow)
     batch_id = ingest(api.organization, 1_000)
@@ -157,9 +188,14 @@ def test_worker_killed_mid_chunk_loses_and_duplicates_nothing(
 
     workers.start(1, ENRICH_CHUNK_SIZE="200")
     # The rows the dead worker held stay processing until the sweeper runs.
-    wait_for(lambda: not Transaction.objects.filter(batch_id=batch_id,
-                                                    ingestion_status="pending").exists(),
-             60, "the surviving chunks", workers)
+    wait_for(
+        lambda: (
+            not Transaction.objects.filter(batch_id=batch_id, ingestion_status="pending").exists()
+        ),
+        60,
+        "the surviving chunks",
+        workers,
+    )
     assert set(processing.values_list("id", flat=True)) == held
     later = timezone.now() + timezone.timedelta(seconds=settings.ENRICH_VISIBILITY_TIMEOUT + 1)
     result = services.sweep(now=later)
@@ -175,31 +211,40 @@ def test_worker_killed_mid_chunk_loses_and_duplicates_nothing(
 
 
 def test_rule_added_through_the_api_applies_in_a_running_worker(
-        api: ApiClient, workers: Workers) -> None:
+    api: ApiClient, workers: Workers
+) -> None:
     workers.start(1)
     first = ingest(api.organization, 5, name="ZZFRESHRULE 1", merchant_name=None)
     wait_for(lambda: settled(first), 60, "the first batch", workers)
-    assert set(Transaction.objects.filter(batch_id=first).values_list(
-        "category_id", flat=True)) == {None}
+    assert set(
+        Transaction.objects.filter(batch_id=first).values_list("category_id", flat=True)
+    ) == {None}
 
-    response = api.post("/api/v1/rules/", {"category": "food-and-drink-coffee",
-                                           "pattern": "zzfreshrule"})
+    response = api.post(
+        "/api/v1/rules/", {"category": "food-and-drink-coffee", "pattern": "zzfreshrule"}
+    )
     assert response.status_code == 201, response.content
     second = ingest(api.organization, 5, start=100, name="ZZFRESHRULE 2", merchant_name=None)
     wait_for(lambda: settled(second), 60, "the second batch", workers)
     rows = Transaction.objects.filter(batch_id=second).select_related("category")
     assert {(r.category.slug, str(r.category_rule_id)) for r in rows} == {
-        ("food-and-drink-coffee", response.json()["id"])}
+        ("food-and-drink-coffee", response.json()["id"])
+    }
 
 
 def test_raising_enricher_retries_fails_then_retry_endpoint_completes(
-        api: ApiClient, workers: Workers, tmp_path: Path) -> None:
+    api: ApiClient, workers: Workers, tmp_path: Path
+) -> None:
     switch = tmp_path / "switch"
     switch.write_text("raise")
-    workers.start(1, ENRICHERS="lucro.enrichment.tests.enrichers.SwitchableEnricher,"
-                               "lucro.enrichment.enrichers.RuleEnricher",
-                  LUCRO_TEST_ENRICHER_SWITCH=str(switch), ENRICH_MAX_ATTEMPTS="3",
-                  ENRICH_RETRY_BACKOFF="1.5")
+    workers.start(
+        1,
+        ENRICHERS="lucro.enrichment.tests.enrichers.SwitchableEnricher,"
+        "lucro.enrichment.enrichers.RuleEnricher",
+        LUCRO_TEST_ENRICHER_SWITCH=str(switch),
+        ENRICH_MAX_ATTEMPTS="3",
+        ENRICH_RETRY_BACKOFF="1.5",
+    )
     batch_id = ingest(api.organization, 10)
     wait_for(lambda: settled(batch_id), 90, "the failing batch", workers)
     rows = Transaction.objects.filter(batch_id=batch_id)
@@ -213,5 +258,6 @@ def test_raising_enricher_retries_fails_then_retry_endpoint_completes(
     assert (response.status_code, response.json()["requeued"]) == (202, 10)
     wait_for(lambda: settled(batch_id), 60, "the retried batch", workers)
     assert set(rows.values_list("ingestion_status", "failure_reason").distinct()) == {
-        ("completed", None)}
+        ("completed", None)
+    }
     assert Batch.objects.get(pk=batch_id).status == "completed"

@@ -7,122 +7,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enrichment', '0002_seed_taxonomy'),
-        ('tenancy', '0001_initial'),
+        ("enrichment", "0002_seed_taxonomy"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('account_id', models.CharField(max_length=255)),
-                ('name', models.CharField(max_length=255)),
-                ('type', models.CharField(max_length=64)),
-                ('subtype', models.CharField(blank=True, max_length=64, null=True)),
-                ('mask', models.CharField(blank=True, max_length=32, null=True)),
-                ('currency', models.CharField(blank=True, help_text='Set once: from iso_currency_code or the first transaction; never changes.', max_length=3)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='tenancy.organization')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("account_id", models.CharField(max_length=255)),
+                ("name", models.CharField(max_length=255)),
+                ("type", models.CharField(max_length=64)),
+                ("subtype", models.CharField(blank=True, max_length=64, null=True)),
+                ("mask", models.CharField(blank=True, max_length=32, null=True)),
+                (
+                    "currency",
+                    models.CharField(
+                        blank=True,
+                        help_text="Set once: from iso_currency_code or the first transaction; never changes.",
+                        max_length=3,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accounts",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['account_id'],
+                "ordering": ["account_id"],
             },
         ),
         migrations.CreateModel(
-            name='Batch',
+            name="Batch",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(default='ingest', help_text='ingest, or rerun for a re-categorisation job.', max_length=16)),
-                ('request_id', models.CharField(blank=True, help_text='The idempotency key, if the caller sent one.', max_length=255, null=True)),
-                ('request_hash', models.CharField(blank=True, max_length=64)),
-                ('correlation_id', models.CharField(blank=True, max_length=128)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('completed', 'Completed'), ('failed', 'Failed')], default='pending', max_length=12)),
-                ('total_transactions', models.PositiveIntegerField(default=0)),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('updated_count', models.PositiveIntegerField(default=0)),
-                ('unchanged_count', models.PositiveIntegerField(default=0)),
-                ('response', models.JSONField(blank=True, help_text='The 202 body, replayed for a repeated request.', null=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('api_key', models.ForeignKey(blank=True, help_text='The key that sent the batch.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='batches', to='tenancy.apikey')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='batches', to='tenancy.organization')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        default="ingest",
+                        help_text="ingest, or rerun for a re-categorisation job.",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "request_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The idempotency key, if the caller sent one.",
+                        max_length=255,
+                        null=True,
+                    ),
+                ),
+                ("request_hash", models.CharField(blank=True, max_length=64)),
+                ("correlation_id", models.CharField(blank=True, max_length=128)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("processing", "Processing"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("total_transactions", models.PositiveIntegerField(default=0)),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("updated_count", models.PositiveIntegerField(default=0)),
+                ("unchanged_count", models.PositiveIntegerField(default=0)),
+                (
+                    "response",
+                    models.JSONField(
+                        blank=True,
+                        help_text="The 202 body, replayed for a repeated request.",
+                        null=True,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "api_key",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The key that sent the batch.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="batches",
+                        to="tenancy.apikey",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="batches",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'batches',
-                'ordering': ['-received_at'],
+                "verbose_name_plural": "batches",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('transaction_id', models.CharField(max_length=255)),
-                ('amount', models.DecimalField(decimal_places=4, help_text='Negative is money out.', max_digits=19)),
-                ('currency', models.CharField(max_length=3)),
-                ('date', models.DateField()),
-                ('occurred_at', models.DateTimeField(blank=True, help_text='The original timestamp, when one was sent.', null=True)),
-                ('authorized_date', models.DateField(blank=True, null=True)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('merchant_name', models.CharField(blank=True, max_length=1024, null=True)),
-                ('payment_channel', models.CharField(blank=True, max_length=64, null=True)),
-                ('pending', models.BooleanField(default=False)),
-                ('category_source', models.CharField(choices=[('none', 'None'), ('rule', 'Rule'), ('model', 'Model'), ('manual', 'Manual')], default='none', max_length=8)),
-                ('category_rule_id', models.UUIDField(blank=True, null=True)),
-                ('category_model_version', models.CharField(blank=True, max_length=64, null=True)),
-                ('category_confidence', models.FloatField(blank=True, null=True)),
-                ('ingestion_status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('completed', 'Completed'), ('failed', 'Failed')], default='pending', max_length=12)),
-                ('failure_reason', models.TextField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('account', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='transactions', to='ingestion.account')),
-                ('batch', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='transactions', to='ingestion.batch')),
-                ('category', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrichment.category')),
-                ('organization', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("transaction_id", models.CharField(max_length=255)),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=4, help_text="Negative is money out.", max_digits=19
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("date", models.DateField()),
+                (
+                    "occurred_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The original timestamp, when one was sent.",
+                        null=True,
+                    ),
+                ),
+                ("authorized_date", models.DateField(blank=True, null=True)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("merchant_name", models.CharField(blank=True, max_length=1024, null=True)),
+                ("payment_channel", models.CharField(blank=True, max_length=64, null=True)),
+                ("pending", models.BooleanField(default=False)),
+                (
+                    "category_source",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("rule", "Rule"),
+                            ("model", "Model"),
+                            ("manual", "Manual"),
+                        ],
+                        default="none",
+                        max_length=8,
+                    ),
+                ),
+                ("category_rule_id", models.UUIDField(blank=True, null=True)),
+                ("category_model_version", models.CharField(blank=True, max_length=64, null=True)),
+                ("category_confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "ingestion_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("processing", "Processing"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("failure_reason", models.TextField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transactions",
+                        to="ingestion.account",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transactions",
+                        to="ingestion.batch",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrichment.category",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-created_at'],
+                "ordering": ["-date", "-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('organization', 'account_id'), name='account_unique_external_id_per_org'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "account_id"), name="account_unique_external_id_per_org"
+            ),
         ),
         migrations.AddIndex(
-            model_name='batch',
-            index=models.Index(fields=['organization', '-received_at'], name='ingestion_b_organiz_6178e2_idx'),
+            model_name="batch",
+            index=models.Index(
+                fields=["organization", "-received_at"], name="ingestion_b_organiz_6178e2_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='batch',
-            index=models.Index(fields=['status'], name='ingestion_b_status_8cbcf3_idx'),
+            model_name="batch",
+            index=models.Index(fields=["status"], name="ingestion_b_status_8cbcf3_idx"),
         ),
         migrations.AddConstraint(
-            model_name='batch',
-            constraint=models.UniqueConstraint(condition=models.Q(('request_id__isnull', False)), fields=('organization', 'request_id'), name='batch_unique_request_id_per_org'),
+            model_name="batch",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("request_id__isnull", False)),
+                fields=("organization", "request_id"),
+                name="batch_unique_request_id_per_org",
+            ),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(condition=models.Q(('ingestion_status__in', ['pending', 'processing'])), fields=['ingestion_status', 'claimed_at'], name='txn_inflight_status'),
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("ingestion_status__in", ["pending", "processing"])),
+                fields=["ingestion_status", "claimed_at"],
+                name="txn_inflight_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['account', 'date'], name='txn_account_date'),
+            model_name="transaction",
+            index=models.Index(fields=["account", "date"], name="txn_account_date"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(fields=('account', 'transaction_id'), name='transaction_unique_external_id_per_account'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(
+                fields=("account", "transaction_id"),
+                name="transaction_unique_external_id_per_account",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='transaction_amount_not_zero'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="transaction_amount_not_zero"
+            ),
         ),
     ]

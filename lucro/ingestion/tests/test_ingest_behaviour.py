@@ -15,8 +15,9 @@ URL = "/api/v1/integrations/transactions/"
 
 def test_accepted_shape_and_storage(api):
     payload = make_batch(2, request_id="req_abc123")
-    payload["transactions"][0].update(amount=-100.10, date="2025-10-30T23:30:00-02:00",
-                                      authorized_date="2025-10-30")
+    payload["transactions"][0].update(
+        amount=-100.10, date="2025-10-30T23:30:00-02:00", authorized_date="2025-10-30"
+    )
     response = api.post(URL, payload)
     assert response.status_code == 202
     body = response.json()
@@ -104,18 +105,30 @@ def test_update_resets_enrichment_but_keeps_manual_category(api):
     api.post(URL, make_batch(2))
     coffee = Category.objects.get(slug="food-and-drink-coffee")
     Transaction.objects.filter(transaction_id="tx_0").update(
-        ingestion_status="completed", category=coffee, category_source="manual",
-        category_confidence=1.0)
+        ingestion_status="completed",
+        category=coffee,
+        category_source="manual",
+        category_confidence=1.0,
+    )
     Transaction.objects.filter(transaction_id="tx_1").update(
-        ingestion_status="completed", category=coffee, category_source="rule",
-        category_confidence=1.0)
+        ingestion_status="completed",
+        category=coffee,
+        category_source="rule",
+        category_confidence=1.0,
+    )
     api.post(URL, make_batch(2, amount="-3.50"))
     manual = Transaction.objects.get(transaction_id="tx_0")
     ruled = Transaction.objects.get(transaction_id="tx_1")
     assert (manual.ingestion_status, manual.category_id, manual.category_source) == (
-        "pending", coffee.id, "manual")
+        "pending",
+        coffee.id,
+        "manual",
+    )
     assert (ruled.ingestion_status, ruled.category_id, ruled.category_source) == (
-        "pending", None, "none")
+        "pending",
+        None,
+        "none",
+    )
 
 
 def test_account_upsert_keeps_currency(api):
@@ -129,8 +142,9 @@ def test_account_upsert_keeps_currency(api):
     payload["accounts"][0]["iso_currency_code"] = "EUR"
     response = api.post(URL, payload)
     assert response.status_code == 400
-    assert {"pointer": "/accounts/0/iso_currency_code"}.items() <= response.json()[
-        "errors"][0].items()
+    assert {"pointer": "/accounts/0/iso_currency_code"}.items() <= response.json()["errors"][
+        0
+    ].items()
 
 
 def test_existing_account_need_not_be_resent(api):
@@ -157,8 +171,9 @@ def test_no_credentials_is_401(api):
 
 @pytest.mark.parametrize("header", ["Token nope", "Token", "Bearer x y", "Token \u00e9\u00e9"])
 def test_bad_credentials_are_401(api, header):
-    response = api.client.post(URL, data="{}", content_type="application/json",
-                               headers={"Authorization": header})
+    response = api.client.post(
+        URL, data="{}", content_type="application/json", headers={"Authorization": header}
+    )
     assert response.status_code == 401
     assert Batch.objects.count() == 0
 
@@ -171,16 +186,20 @@ def test_revoked_key_is_401(api):
 
 
 def test_bearer_scheme_accepted(api):
-    response = api.client.post(URL, data=__import__("json").dumps(make_batch(1)),
-                               content_type="application/json",
-                               headers={"Authorization": f"Bearer {api.key}"})
+    response = api.client.post(
+        URL,
+        data=__import__("json").dumps(make_batch(1)),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.key}"},
+    )
     assert response.status_code == 202
 
 
 def test_tenant_cannot_write_to_another_tenants_account(api, other_api):
     api.post(URL, make_batch(2, account_id="acc_A"))
-    response = other_api.post(URL, make_batch(1, account_id="acc_A", include_account=False,
-                                              start=50))
+    response = other_api.post(
+        URL, make_batch(1, account_id="acc_A", include_account=False, start=50)
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["pointer"] == "/transactions/0/account_id"
     # Declaring the same external id creates B's own account; A's is untouched.

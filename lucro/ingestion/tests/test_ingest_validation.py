@@ -94,8 +94,11 @@ def test_every_problem_is_listed_with_its_pointer(api):
     payload["transactions"][2]["date"] = "nope"
     payload["transactions"][3]["iso_currency_code"] = "ZZZ"
     body = assert_problem(api.post(URL, payload), 400)
-    assert pointers(body) == {"/transactions/0/amount", "/transactions/2/date",
-                              "/transactions/3/iso_currency_code"}
+    assert pointers(body) == {
+        "/transactions/0/amount",
+        "/transactions/2/date",
+        "/transactions/3/iso_currency_code",
+    }
     assert_nothing_written()
 
 
@@ -142,8 +145,15 @@ def test_currency_minor_units(api):
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{", b"not json", b"NaN", b'{"accounts": [], "transactions": [NaN]}', b"  ",
-     b"\xff\xfe", b'{"a": "\\ud800"}'],
+    [
+        b"{",
+        b"not json",
+        b"NaN",
+        b'{"accounts": [], "transactions": [NaN]}',
+        b"  ",
+        b"\xff\xfe",
+        b'{"a": "\\ud800"}',
+    ],
 )
 def test_malformed_json_is_400(api, raw):
     body = assert_problem(api.post(URL, raw=raw), 400)
@@ -190,8 +200,9 @@ def test_body_too_large_is_413(api, settings):
 def test_wrong_content_type_is_415(api):
     payload = json.dumps(make_batch(1))
     assert_problem(api.post(URL, raw=payload, content_type="text/plain"), 415)
-    assert_problem(api.post(URL, raw=payload, content_type="application/x-www-form-urlencoded"),
-                   415)
+    assert_problem(
+        api.post(URL, raw=payload, content_type="application/x-www-form-urlencoded"), 415
+    )
     assert_nothing_written()
 
 

@@ -4,46 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ingestion', '0001_initial'),
+        ("ingestion", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailyRollup',
+            name="DailyRollup",
             fields=[
-                ('account_id', models.UUIDField()),
-                ('category_key', models.UUIDField(help_text="The category's id; all zeros when none.")),
-                ('spend_count', models.BigIntegerField(default=0)),
-                ('spend_sum', models.DecimalField(decimal_places=4, default=0, help_text='Money out, positive.', max_digits=28)),
-                ('income_count', models.BigIntegerField(default=0)),
-                ('income_sum', models.DecimalField(decimal_places=4, default=0, max_digits=28)),
-                ('failed_count', models.BigIntegerField(default=0, help_text='Of the counted rows, how many failed.')),
-                ('pk', models.CompositePrimaryKey('account_id', 'date', 'category_key', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('date', models.DateField()),
+                ("account_id", models.UUIDField()),
+                (
+                    "category_key",
+                    models.UUIDField(help_text="The category's id; all zeros when none."),
+                ),
+                ("spend_count", models.BigIntegerField(default=0)),
+                (
+                    "spend_sum",
+                    models.DecimalField(
+                        decimal_places=4, default=0, help_text="Money out, positive.", max_digits=28
+                    ),
+                ),
+                ("income_count", models.BigIntegerField(default=0)),
+                ("income_sum", models.DecimalField(decimal_places=4, default=0, max_digits=28)),
+                (
+                    "failed_count",
+                    models.BigIntegerField(
+                        default=0, help_text="Of the counted rows, how many failed."
+                    ),
+                ),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "account_id",
+                        "date",
+                        "category_key",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("date", models.DateField()),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='MonthlyRollup',
+            name="MonthlyRollup",
             fields=[
-                ('account_id', models.UUIDField()),
-                ('category_key', models.UUIDField(help_text="The category's id; all zeros when none.")),
-                ('spend_count', models.BigIntegerField(default=0)),
-                ('spend_sum', models.DecimalField(decimal_places=4, default=0, help_text='Money out, positive.', max_digits=28)),
-                ('income_count', models.BigIntegerField(default=0)),
-                ('income_sum', models.DecimalField(decimal_places=4, default=0, max_digits=28)),
-                ('failed_count', models.BigIntegerField(default=0, help_text='Of the counted rows, how many failed.')),
-                ('pk', models.CompositePrimaryKey('account_id', 'month', 'category_key', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('month', models.DateField(help_text='The first day of the month.')),
+                ("account_id", models.UUIDField()),
+                (
+                    "category_key",
+                    models.UUIDField(help_text="The category's id; all zeros when none."),
+                ),
+                ("spend_count", models.BigIntegerField(default=0)),
+                (
+                    "spend_sum",
+                    models.DecimalField(
+                        decimal_places=4, default=0, help_text="Money out, positive.", max_digits=28
+                    ),
+                ),
+                ("income_count", models.BigIntegerField(default=0)),
+                ("income_sum", models.DecimalField(decimal_places=4, default=0, max_digits=28)),
+                (
+                    "failed_count",
+                    models.BigIntegerField(
+                        default=0, help_text="Of the counted rows, how many failed."
+                    ),
+                ),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "account_id",
+                        "month",
+                        "category_key",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("month", models.DateField(help_text="The first day of the month.")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]

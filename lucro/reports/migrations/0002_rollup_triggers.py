@@ -19,7 +19,6 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("reports", "0001_rollups"),
         ("ingestion", "0001_initial"),

@@ -29,17 +29,29 @@ def commit(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def ingest(organization: Organization, transactions: list[dict[str, Any]],
-           account_id: str = "acc_1", currency: str = "USD") -> None:
-    body = {"accounts": [{"account_id": account_id, "name": "Checking", "type": "depository"}],
-            "transactions": [{"account_id": account_id, "iso_currency_code": currency, **t}
-                             for t in transactions]}
-    batch_ingest(organization=organization, body=json.dumps(body).encode(), api_key=None,
-                 idempotency_key=None)
+def ingest(
+    organization: Organization,
+    transactions: list[dict[str, Any]],
+    account_id: str = "acc_1",
+    currency: str = "USD",
+) -> None:
+    body = {
+        "accounts": [{"account_id": account_id, "name": "Checking", "type": "depository"}],
+        "transactions": [
+            {"account_id": account_id, "iso_currency_code": currency, **t} for t in transactions
+        ],
+    }
+    batch_ingest(
+        organization=organization,
+        body=json.dumps(body).encode(),
+        api_key=None,
+        idempotency_key=None,
+    )
 
 
-def write_back(pks: Iterable[Any], *, status: str = "completed",
-               category: Category | None = None) -> None:
+def write_back(
+    pks: Iterable[Any], *, status: str = "completed", category: Category | None = None
+) -> None:
     """Write results back the way a worker does: one bulk UPDATE; manual rows keep theirs."""
     pks = list(pks)
     manual = When(category_source=CategorySource.MANUAL, then=F("category_id"))
@@ -48,10 +60,12 @@ def write_back(pks: Iterable[Any], *, status: str = "completed",
         category_id=Case(manual, default=Value(category.pk if category else None)),
         category_source=Case(
             When(category_source=CategorySource.MANUAL, then=Value(CategorySource.MANUAL)),
-            default=Value(CategorySource.RULE if category else CategorySource.NONE)),
+            default=Value(CategorySource.RULE if category else CategorySource.NONE),
+        ),
     )
-    accounts_touched(Transaction.objects.filter(pk__in=pks)
-                     .values_list("account_id", flat=True).distinct())
+    accounts_touched(
+        Transaction.objects.filter(pk__in=pks).values_list("account_id", flat=True).distinct()
+    )
 
 
 @pytest.fixture
@@ -59,12 +73,15 @@ def categories(db: None) -> dict[str, Category]:
     """Two detailed categories under one primary, one under another, and a primary."""
     by_slug = {c.slug: c for c in Category.objects.select_related("parent")}
     coffee = next(c for c in by_slug.values() if c.parent and "coffee" in c.slug)
-    sibling = next(c for c in by_slug.values()
-                   if c.parent_id == coffee.parent_id and c.pk != coffee.pk)
-    other = next(c for c in by_slug.values()
-                 if c.parent and c.parent_id != coffee.parent_id)
-    primary = next(c for c in by_slug.values()
-                   if c.parent is None and c.pk not in (coffee.parent_id, other.parent_id))
+    sibling = next(
+        c for c in by_slug.values() if c.parent_id == coffee.parent_id and c.pk != coffee.pk
+    )
+    other = next(c for c in by_slug.values() if c.parent and c.parent_id != coffee.parent_id)
+    primary = next(
+        c
+        for c in by_slug.values()
+        if c.parent is None and c.pk not in (coffee.parent_id, other.parent_id)
+    )
     return {"coffee": coffee, "sibling": sibling, "other": other, "primary": primary}
 
 

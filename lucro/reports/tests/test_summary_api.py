@@ -11,16 +11,25 @@ RANGE = {"start_date": "2025-10-01", "end_date": "2025-10-31"}
 
 
 def _txns(*amounts_dates: tuple[str, str]) -> list[dict[str, str]]:
-    return [{"transaction_id": f"t{i}", "amount": a, "date": d, "name": f"shop {i}"}
-            for i, (a, d) in enumerate(amounts_dates)]
+    return [
+        {"transaction_id": f"t{i}", "amount": a, "date": d, "name": f"shop {i}"}
+        for i, (a, d) in enumerate(amounts_dates)
+    ]
 
 
 @pytest.fixture
 def loaded(api, categories, commit):
     with commit():
-        ingest(api.organization, _txns(("-10.50", "2025-10-01"), ("-4.25", "2025-10-15"),
-                                       ("100.00", "2025-10-31"), ("-7.00", "2025-11-01"),
-                                       ("-3.00", "2025-10-20")))
+        ingest(
+            api.organization,
+            _txns(
+                ("-10.50", "2025-10-01"),
+                ("-4.25", "2025-10-15"),
+                ("100.00", "2025-10-31"),
+                ("-7.00", "2025-11-01"),
+                ("-3.00", "2025-10-20"),
+            ),
+        )
     rows = {t.transaction_id: t.pk for t in Transaction.objects.all()}
     with commit():
         write_back([rows["t0"], rows["t1"]], category=categories["coffee"])
@@ -32,25 +41,42 @@ def test_summary_shape_and_exact_figures(api, loaded):
     response = api.get(URL.format("acc_1"), **RANGE)
     assert response.status_code == 200, response.content
     assert response.json() == {
-        "account_id": "acc_1", "currency": "USD",
+        "account_id": "acc_1",
+        "currency": "USD",
         "date_range": {"start": "2025-10-01", "end": "2025-10-31"},
-        "metrics": {"total_transactions": 4, "total_spend": "17.75",
-                    "total_income": "100.00", "net": "82.25"},
-        "top_categories": [{"category": "Food & Drink", "slug": "food-and-drink",
-                            "total_spend": "14.75", "transaction_count": 2}],
+        "metrics": {
+            "total_transactions": 4,
+            "total_spend": "17.75",
+            "total_income": "100.00",
+            "net": "82.25",
+        },
+        "top_categories": [
+            {
+                "category": "Food & Drink",
+                "slug": "food-and-drink",
+                "total_spend": "14.75",
+                "transaction_count": 2,
+            }
+        ],
         "processing_status": {"pending": 1, "processing": 0, "completed": 2, "failed": 1},
     }
 
 
 def test_detailed_level_groups_by_detailed_category(api, loaded, categories):
     body = api.get(URL.format("acc_1"), level="detailed", **RANGE).json()
-    assert body["top_categories"] == [{"category": categories["coffee"].name,
-                                       "slug": categories["coffee"].slug,
-                                       "total_spend": "14.75", "transaction_count": 2}]
+    assert body["top_categories"] == [
+        {
+            "category": categories["coffee"].name,
+            "slug": categories["coffee"].slug,
+            "total_spend": "14.75",
+            "transaction_count": 2,
+        }
+    ]
 
 
-@pytest.mark.parametrize("path", ["/api/reports/account/acc_1/summary/",
-                                  "/api/reports/account/acc_1/summary"])
+@pytest.mark.parametrize(
+    "path", ["/api/reports/account/acc_1/summary/", "/api/reports/account/acc_1/summary"]
+)
 def test_legacy_aliases(api, loaded, path):
     response = api.get(path, **RANGE)
     assert response.status_code == 200
@@ -58,8 +84,7 @@ def test_legacy_aliases(api, loaded, path):
 
 
 def test_top_three_ties_broken_by_name(api, categories, commit):
-    cats = [categories["coffee"], categories["other"], categories["primary"],
-            categories["sibling"]]
+    cats = [categories["coffee"], categories["other"], categories["primary"], categories["sibling"]]
     with commit():
         ingest(api.organization, _txns(*[("-5.00", "2025-10-02")] * 4))
     for txn, category in zip(Transaction.objects.order_by("transaction_id"), cats, strict=True):
@@ -71,32 +96,42 @@ def test_top_three_ties_broken_by_name(api, categories, commit):
 
 def test_no_transactions_in_range_is_zeros(api, loaded):
     body = api.get(URL.format("acc_1"), start_date="2024-01-01", end_date="2024-01-31").json()
-    assert body["metrics"] == {"total_transactions": 0, "total_spend": "0.00",
-                               "total_income": "0.00", "net": "0.00"}
+    assert body["metrics"] == {
+        "total_transactions": 0,
+        "total_spend": "0.00",
+        "total_income": "0.00",
+        "net": "0.00",
+    }
     assert body["top_categories"] == []
-    assert body["processing_status"] == {"pending": 0, "processing": 0, "completed": 0,
-                                         "failed": 0}
+    assert body["processing_status"] == {"pending": 0, "processing": 0, "completed": 0, "failed": 0}
 
 
 def test_currency_minor_units(api, commit):
     with commit():
-        ingest(api.organization, [{"transaction_id": "j", "amount": -1500, "date": "2025-10-03"}],
-               account_id="yen", currency="JPY")
+        ingest(
+            api.organization,
+            [{"transaction_id": "j", "amount": -1500, "date": "2025-10-03"}],
+            account_id="yen",
+            currency="JPY",
+        )
     body = api.get(URL.format("yen"), **RANGE).json()
     assert body["currency"] == "JPY"
     assert body["metrics"]["total_spend"] == "1500"
 
 
-@pytest.mark.parametrize(("params", "pointer"), [
-    ({"end_date": "2025-10-31"}, "/start_date"),
-    ({"start_date": "2025-10-01"}, "/end_date"),
-    ({"start_date": "2025-13-01", "end_date": "2025-10-31"}, "/start_date"),
-    ({"start_date": "01/10/2025", "end_date": "2025-10-31"}, "/start_date"),
-    ({"start_date": "2025-10-01", "end_date": "20251031"}, "/end_date"),
-    ({"start_date": "2025-11-01", "end_date": "2025-10-31"}, "/start_date"),
-    ({"start_date": "2024-01-01", "end_date": "2025-01-01"}, "/end_date"),
-    ({"start_date": "2025-10-01", "end_date": "2025-10-31", "level": "x"}, "/level"),
-])
+@pytest.mark.parametrize(
+    ("params", "pointer"),
+    [
+        ({"end_date": "2025-10-31"}, "/start_date"),
+        ({"start_date": "2025-10-01"}, "/end_date"),
+        ({"start_date": "2025-13-01", "end_date": "2025-10-31"}, "/start_date"),
+        ({"start_date": "01/10/2025", "end_date": "2025-10-31"}, "/start_date"),
+        ({"start_date": "2025-10-01", "end_date": "20251031"}, "/end_date"),
+        ({"start_date": "2025-11-01", "end_date": "2025-10-31"}, "/start_date"),
+        ({"start_date": "2024-01-01", "end_date": "2025-01-01"}, "/end_date"),
+        ({"start_date": "2025-10-01", "end_date": "2025-10-31", "level": "x"}, "/level"),
+    ],
+)
 def test_errors_are_problem_json(api, loaded, params, pointer):
     response = api.get(URL.format("acc_1"), **params)
     assert response.status_code == 400
@@ -129,8 +164,12 @@ def test_same_external_id_in_two_organizations_is_isolated(api, other_api, loade
     mine = api.get(URL.format("acc_1"), **RANGE).json()
     theirs = other_api.get(URL.format("acc_1"), **RANGE).json()
     assert mine["metrics"]["total_spend"] == "17.75"
-    assert theirs["metrics"] == {"total_transactions": 1, "total_spend": "999.00",
-                                 "total_income": "0.00", "net": "-999.00"}
+    assert theirs["metrics"] == {
+        "total_transactions": 1,
+        "total_spend": "999.00",
+        "total_income": "0.00",
+        "net": "-999.00",
+    }
 
 
 # --- Never stale ---------------------------------------------------------------------------
@@ -143,8 +182,9 @@ def _metrics(api):
 def test_read_after_ingestion_is_fresh(api, loaded, commit):
     before = _metrics(api)["metrics"]
     with commit():
-        ingest(api.organization, [{"transaction_id": "new", "amount": "-2.00",
-                                   "date": "2025-10-09"}])
+        ingest(
+            api.organization, [{"transaction_id": "new", "amount": "-2.00", "date": "2025-10-09"}]
+        )
     after = _metrics(api)["metrics"]
     assert after["total_transactions"] == before["total_transactions"] + 1
     assert after["total_spend"] == "19.75"
@@ -153,8 +193,10 @@ def test_read_after_ingestion_is_fresh(api, loaded, commit):
 def test_read_after_reingest_with_changed_amount_is_fresh(api, loaded, commit):
     assert _metrics(api)["metrics"]["total_spend"] == "17.75"
     with commit():
-        ingest(api.organization, [{"transaction_id": "t0", "amount": "-20.50",
-                                   "date": "2025-10-01", "name": "shop 0"}])
+        ingest(
+            api.organization,
+            [{"transaction_id": "t0", "amount": "-20.50", "date": "2025-10-01", "name": "shop 0"}],
+        )
     body = _metrics(api)
     assert body["metrics"]["total_spend"] == "27.75"
     assert body["processing_status"]["pending"] == 2
@@ -166,26 +208,35 @@ def test_read_after_enrichment_is_fresh(api, loaded, categories, commit):
     with commit():
         write_back([loaded["t4"]], category=categories["other"])
     body = _metrics(api)
-    assert body["processing_status"] == {"pending": 0, "processing": 0, "completed": 3,
-                                         "failed": 1}
+    assert body["processing_status"] == {"pending": 0, "processing": 0, "completed": 3, "failed": 1}
     assert categories["other"].parent.slug in [t["slug"] for t in body["top_categories"]]
 
 
 def test_read_after_manual_recategorisation_is_fresh(api, loaded, categories, commit):
     assert _metrics(api)["top_categories"][0]["total_spend"] == "14.75"
     with commit():
-        transaction_categorise(organization=api.organization, transaction_pk=str(loaded["t0"]),
-                               category_slug=categories["other"].slug)
+        transaction_categorise(
+            organization=api.organization,
+            transaction_pk=str(loaded["t0"]),
+            category_slug=categories["other"].slug,
+        )
     top = {t["slug"]: t["total_spend"] for t in _metrics(api)["top_categories"]}
-    assert top == {categories["coffee"].parent.slug: "4.25",
-                   categories["other"].parent.slug: "10.50"}
+    assert top == {
+        categories["coffee"].parent.slug: "4.25",
+        categories["other"].parent.slug: "10.50",
+    }
 
 
 def test_organization_summary_is_per_currency(api, loaded, commit):
     with commit():
-        ingest(api.organization, [{"transaction_id": "k", "amount": "-50.00",
-                                   "date": "2025-10-03"}], account_id="ke", currency="KES")
+        ingest(
+            api.organization,
+            [{"transaction_id": "k", "amount": "-50.00", "date": "2025-10-03"}],
+            account_id="ke",
+            currency="KES",
+        )
     body = api.get("/api/v1/reports/summary/", **RANGE).json()
-    assert [(c["currency"], c["accounts"], c["metrics"]["total_spend"])
-            for c in body["currencies"]] == [("KES", 1, "50.00"), ("USD", 1, "17.75")]
+    assert [
+        (c["currency"], c["accounts"], c["metrics"]["total_spend"]) for c in body["currencies"]
+    ] == [("KES", 1, "50.00"), ("USD", 1, "17.75")]
     assert api.get("/api/v1/reports/summary/").status_code == 400

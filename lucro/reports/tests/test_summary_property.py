@@ -21,20 +21,31 @@ WINDOW_DAYS = 130  # late November to late March: month edges, a year end, Febru
 CATEGORY_NAMES = [None, "coffee", "sibling", "other", "primary"]
 
 amounts = st.decimals(min_value=Decimal("-500"), max_value=Decimal("500"), places=2).filter(
-    lambda d: d != 0)
+    lambda d: d != 0
+)
 days = st.integers(min_value=0, max_value=WINDOW_DAYS)
 indices = st.lists(st.integers(min_value=0, max_value=11), min_size=1, max_size=6, unique=True)
-operations = st.lists(st.one_of(
-    st.tuples(st.just("write_back"), indices,
-              st.sampled_from(["processing", "completed", "completed", "failed", "pending"]),
-              st.sampled_from(CATEGORY_NAMES)),
-    st.tuples(st.just("reingest"), indices, amounts, days),
-    st.tuples(st.just("patch"), st.integers(min_value=0, max_value=11),
-              st.sampled_from(CATEGORY_NAMES)),
-    st.tuples(st.just("delete"), st.integers(min_value=0, max_value=11)),
-), max_size=8)
-ranges = st.lists(st.tuples(days, st.integers(min_value=0, max_value=WINDOW_DAYS)),
-                  min_size=1, max_size=4)
+operations = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("write_back"),
+            indices,
+            st.sampled_from(["processing", "completed", "completed", "failed", "pending"]),
+            st.sampled_from(CATEGORY_NAMES),
+        ),
+        st.tuples(st.just("reingest"), indices, amounts, days),
+        st.tuples(
+            st.just("patch"),
+            st.integers(min_value=0, max_value=11),
+            st.sampled_from(CATEGORY_NAMES),
+        ),
+        st.tuples(st.just("delete"), st.integers(min_value=0, max_value=11)),
+    ),
+    max_size=8,
+)
+ranges = st.lists(
+    st.tuples(days, st.integers(min_value=0, max_value=WINDOW_DAYS)), min_size=1, max_size=4
+)
 
 
 def _day(offset: int) -> str:
@@ -46,8 +57,9 @@ def _naive(account: Account, span: DateRange, level: str) -> dict[str, Any]:
     spend = income = Decimal(0)
     status = {"pending": 0, "processing": 0, "completed": 0, "failed": 0}
     per_category: dict[tuple[str, str], list[Any]] = {}
-    rows = Transaction.objects.filter(account=account, date__gte=span.start,
-                                      date__lte=span.end).select_related("category__parent")
+    rows = Transaction.objects.filter(
+        account=account, date__gte=span.start, date__lte=span.end
+    ).select_related("category__parent")
     for t in rows:
         status[t.ingestion_status] += 1
         spend += -t.amount if t.amount < 0 else 0
@@ -57,36 +69,57 @@ def _naive(account: Account, span: DateRange, level: str) -> dict[str, Any]:
             entry = per_category.setdefault((c.name, c.slug), [Decimal(0), 0])
             entry[0] += -t.amount if t.amount < 0 else 0
             entry[1] += 1
-    top = sorted(((k, v) for k, v in per_category.items() if v[0]),
-                 key=lambda kv: (-kv[1][0], kv[0][0]))[:3]
+    top = sorted(
+        ((k, v) for k, v in per_category.items() if v[0]), key=lambda kv: (-kv[1][0], kv[0][0])
+    )[:3]
     money = lambda d: str(d.quantize(Decimal("0.01")))  # noqa: E731
     return {
-        "account_id": account.account_id, "currency": "USD",
+        "account_id": account.account_id,
+        "currency": "USD",
         "date_range": {"start": span.start.isoformat(), "end": span.end.isoformat()},
-        "metrics": {"total_transactions": sum(status.values()), "total_spend": money(spend),
-                    "total_income": money(income), "net": money(income - spend)},
-        "top_categories": [{"category": name, "slug": slug, "total_spend": money(v[0]),
-                            "transaction_count": v[1]} for (name, slug), v in top],
+        "metrics": {
+            "total_transactions": sum(status.values()),
+            "total_spend": money(spend),
+            "total_income": money(income),
+            "net": money(income - spend),
+        },
+        "top_categories": [
+            {"category": name, "slug": slug, "total_spend": money(v[0]), "transaction_count": v[1]}
+            for (name, slug), v in top
+        ],
         "processing_status": status,
     }
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow])
-@given(initial=st.lists(st.tuples(amounts, days), min_size=1, max_size=12),
-       ops=operations, spans=ranges, level=st.sampled_from(["primary", "detailed"]))
-def test_fast_summary_equals_naive_aggregate(api, categories, commit, initial, ops, spans,
-                                             level):
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    initial=st.lists(st.tuples(amounts, days), min_size=1, max_size=12),
+    ops=operations,
+    spans=ranges,
+    level=st.sampled_from(["primary", "detailed"]),
+)
+def test_fast_summary_equals_naive_aggregate(api, categories, commit, initial, ops, spans, level):
     # Examples share the database (the test's transaction), so each gets its own account.
     account_id = f"acc_{uuid.uuid4().hex[:12]}"
     with commit():
-        ingest(api.organization, [{"transaction_id": f"t{i}", "amount": str(a),
-                                   "date": _day(d)} for i, (a, d) in enumerate(initial)],
-               account_id=account_id)
+        ingest(
+            api.organization,
+            [
+                {"transaction_id": f"t{i}", "amount": str(a), "date": _day(d)}
+                for i, (a, d) in enumerate(initial)
+            ],
+            account_id=account_id,
+        )
     account = Account.objects.get(organization=api.organization, account_id=account_id)
-    pks = list(Transaction.objects.filter(account=account).order_by("transaction_id")
-               .values_list("pk", "transaction_id"))
+    pks = list(
+        Transaction.objects.filter(account=account)
+        .order_by("transaction_id")
+        .values_list("pk", "transaction_id")
+    )
     by_index = {int(tid[1:]): pk for pk, tid in pks}
 
     def cat(name: str | None) -> Any:
@@ -94,8 +127,7 @@ def test_fast_summary_equals_naive_aggregate(api, categories, commit, initial, o
 
     # Read once before the changes, so a stale cache would show below.
     first = DateRange(*sorted(WINDOW_START + dt.timedelta(days=d) for d in spans[0]))
-    account_summary(organization=api.organization, account_id=account_id, span=first,
-                    level=level)
+    account_summary(organization=api.organization, account_id=account_id, span=first, level=level)
     for op in ops:
         with commit():
             if op[0] == "write_back":
@@ -104,25 +136,40 @@ def test_fast_summary_equals_naive_aggregate(api, categories, commit, initial, o
             elif op[0] == "reingest":
                 ids = [i for i in op[1] if i in by_index]
                 if ids:
-                    ingest(api.organization, [{"transaction_id": f"t{i}",
-                                               "amount": str(op[2] * (1 if i % 2 else -1)),
-                                               "date": _day(op[3])} for i in ids],
-                           account_id=account_id)
+                    ingest(
+                        api.organization,
+                        [
+                            {
+                                "transaction_id": f"t{i}",
+                                "amount": str(op[2] * (1 if i % 2 else -1)),
+                                "date": _day(op[3]),
+                            }
+                            for i in ids
+                        ],
+                        account_id=account_id,
+                    )
             elif op[0] == "patch" and op[1] in by_index:
                 category = cat(op[2])
-                transaction_categorise(organization=api.organization,
-                                       transaction_pk=str(by_index[op[1]]),
-                                       category_slug=category.slug if category else None)
+                transaction_categorise(
+                    organization=api.organization,
+                    transaction_pk=str(by_index[op[1]]),
+                    category_slug=category.slug if category else None,
+                )
             elif op[0] == "delete" and op[1] in by_index:
                 # Whoever deletes rows must invalidate too (the trigger fixes the rollups).
                 Transaction.objects.filter(pk=by_index.pop(op[1])).delete()
                 accounts_touched([account.pk])
 
     for a, b in spans:
-        start, end = sorted((WINDOW_START + dt.timedelta(days=a),
-                             WINDOW_START + dt.timedelta(days=b)))
+        start, end = sorted(
+            (WINDOW_START + dt.timedelta(days=a), WINDOW_START + dt.timedelta(days=b))
+        )
         span = DateRange(start, end)
         expected = _naive(account, span, level)
         assert summary_compute(account=account, span=span, level=level) == expected
-        assert account_summary(organization=api.organization, account_id=account_id,
-                               span=span, level=level) == expected
+        assert (
+            account_summary(
+                organization=api.organization, account_id=account_id, span=span, level=level
+            )
+            == expected
+        )

@@ -10,10 +10,19 @@ LIST = "/api/v1/transactions/"
 
 @pytest.fixture
 def rows(api, categories):
-    ingest(api.organization, [
-        {"transaction_id": f"t{i}", "amount": f"{'-' if i % 3 else ''}{i + 1}.50",
-         "date": f"2025-10-{(i % 5) + 1:02d}", "name": f"Shop {i}",
-         "merchant_name": "Starbucks" if i % 4 == 0 else "Uber"} for i in range(12)])
+    ingest(
+        api.organization,
+        [
+            {
+                "transaction_id": f"t{i}",
+                "amount": f"{'-' if i % 3 else ''}{i + 1}.50",
+                "date": f"2025-10-{(i % 5) + 1:02d}",
+                "name": f"Shop {i}",
+                "merchant_name": "Starbucks" if i % 4 == 0 else "Uber",
+            }
+            for i in range(12)
+        ],
+    )
     pks = list(Transaction.objects.order_by("transaction_id").values_list("pk", flat=True))
     write_back(pks[:4], category=categories["coffee"])
     write_back(pks[4:6], status="failed")
@@ -25,14 +34,27 @@ def test_detail_shape(api, rows, categories):
     body = api.get(f"{LIST}{txn.pk}/").json()
     coffee = categories["coffee"]
     assert body == {
-        "id": str(txn.pk), "transaction_id": txn.transaction_id, "account_id": "acc_1",
-        "batch_id": str(txn.batch_id), "amount": "1.50", "currency": "USD",
-        "date": txn.date.isoformat(), "authorized_date": None, "description": "Shop 0",
-        "merchant_name": "Starbucks", "payment_channel": None, "pending": False,
+        "id": str(txn.pk),
+        "transaction_id": txn.transaction_id,
+        "account_id": "acc_1",
+        "batch_id": str(txn.batch_id),
+        "amount": "1.50",
+        "currency": "USD",
+        "date": txn.date.isoformat(),
+        "authorized_date": None,
+        "description": "Shop 0",
+        "merchant_name": "Starbucks",
+        "payment_channel": None,
+        "pending": False,
         "ingestion_status": "completed",
-        "category": {"slug": coffee.slug, "name": coffee.name,
-                     "primary": {"slug": coffee.parent.slug, "name": coffee.parent.name}},
-        "category_source": "rule", "category_confidence": None, "failure_reason": None,
+        "category": {
+            "slug": coffee.slug,
+            "name": coffee.name,
+            "primary": {"slug": coffee.parent.slug, "name": coffee.parent.name},
+        },
+        "category_source": "rule",
+        "category_confidence": None,
+        "failure_reason": None,
     }
 
 
@@ -49,26 +71,31 @@ def test_pagination_walks_every_row_once_newest_first(api, rows):
         url, params = body["next"], {}
         # A row inserted mid-walk with an older date must not duplicate or skip others.
         if len(seen) == 5:
-            ingest(api.organization, [{"transaction_id": "late", "amount": "-1.00",
-                                       "date": "2025-09-01"}])
+            ingest(
+                api.organization,
+                [{"transaction_id": "late", "amount": "-1.00", "date": "2025-09-01"}],
+            )
     ids = [r["id"] for r in seen]
     assert len(ids) == len(set(ids)) == 13
     keys = [(r["date"]) for r in seen]
     assert keys == sorted(keys, reverse=True)
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"status": "failed"}, 2),
-    ({"status": "pending"}, 6),
-    ({"source": "rule"}, 4),
-    ({"search": "starbucks"}, 3),
-    ({"search": "shop 1"}, 3),
-    ({"start_date": "2025-10-02", "end_date": "2025-10-03"}, 5),
-    ({"min_amount": "0"}, 4),
-    ({"max_amount": "-5", "min_amount": "-9"}, 3),
-    ({"account_id": "acc_1"}, 12),
-    ({"account_id": "nope"}, 0),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "failed"}, 2),
+        ({"status": "pending"}, 6),
+        ({"source": "rule"}, 4),
+        ({"search": "starbucks"}, 3),
+        ({"search": "shop 1"}, 3),
+        ({"start_date": "2025-10-02", "end_date": "2025-10-03"}, 5),
+        ({"min_amount": "0"}, 4),
+        ({"max_amount": "-5", "min_amount": "-9"}, 3),
+        ({"account_id": "acc_1"}, 12),
+        ({"account_id": "nope"}, 0),
+    ],
+)
 def test_filters(api, rows, params, expected):
     body = api.get(LIST, limit="100", **params).json()
     assert len(body["results"]) == expected
@@ -80,10 +107,19 @@ def test_category_filter_matches_detailed_and_primary(api, rows, categories):
     assert len(api.get(LIST, category=coffee.parent.slug).json()["results"]) == 4
 
 
-@pytest.mark.parametrize("params", [{"status": "done"}, {"source": "x"}, {"limit": "0"},
-                                    {"limit": "501"}, {"min_amount": "abc"},
-                                    {"start_date": "2025/10/01"}, {"category": "no-such"},
-                                    {"cursor": "!!!"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "done"},
+        {"source": "x"},
+        {"limit": "0"},
+        {"limit": "501"},
+        {"min_amount": "abc"},
+        {"start_date": "2025/10/01"},
+        {"category": "no-such"},
+        {"cursor": "!!!"},
+    ],
+)
 def test_bad_filters_are_400(api, rows, params):
     response = api.get(LIST, **params)
     assert response.status_code == 400
@@ -120,8 +156,9 @@ def test_patch_sets_manual_category_and_updates_reports(api, rows, categories, c
         assert api.patch(url, {"category": None}).json()["category"] is None
 
 
-@pytest.mark.parametrize("body", [{}, {"category": 3}, {"category": ""}, [],
-                                  {"category": "no-such-category"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"category": 3}, {"category": ""}, [], {"category": "no-such-category"}]
+)
 def test_patch_rejects_bad_bodies(api, rows, body):
     response = api.patch(f"{LIST}{rows[0]}/", body)
     assert response.status_code == 400

@@ -19,14 +19,20 @@ DEFAULT_CSV = DATA_DIR / "eval_labelled.csv"
 
 
 class Command(BaseCommand):
-    help = ("Run the ENRICHERS chain in memory over a labelled CSV "
-            "(description,merchant,amount,category) and print accuracy, coverage and a "
-            "per-category table. Only global rules apply (a scratch organization).")
+    help = (
+        "Run the ENRICHERS chain in memory over a labelled CSV "
+        "(description,merchant,amount,category) and print accuracy, coverage and a "
+        "per-category table. Only global rules apply (a scratch organization)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv", nargs="?", default=str(DEFAULT_CSV))
-        parser.add_argument("--misses", type=int, default=0,
-                            help="Also print up to this many wrongly categorised lines.")
+        parser.add_argument(
+            "--misses",
+            type=int,
+            default=0,
+            help="Also print up to this many wrongly categorised lines.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["csv"])
@@ -41,8 +47,15 @@ class Command(BaseCommand):
                     amount = Decimal(record["amount"].strip())
                 except (InvalidOperation, AttributeError) as exc:
                     raise CommandError(f"line {line}: bad amount {record['amount']!r}") from exc
-                rows.append(Row(uuid.uuid4(), organization, record["description"] or None,
-                                record["merchant"] or None, amount))
+                rows.append(
+                    Row(
+                        uuid.uuid4(),
+                        organization,
+                        record["description"] or None,
+                        record["merchant"] or None,
+                        amount,
+                    )
+                )
                 labels.append(record["category"].strip())
         if not rows:
             raise CommandError(f"{path} has no rows")
@@ -72,8 +85,10 @@ class Command(BaseCommand):
         for slug in sorted(support, key=lambda s: (-support[s], s)):
             recall = hits[slug] / support[slug]
             precision = hits[slug] / guesses[slug] if guesses[slug] else 0.0
-            out(f"{slug.ljust(width)}  {support[slug]:7d}  {guesses[slug]:9d}  "
-                f"{hits[slug]:7d}  {recall:6.0%}  {precision:9.0%}")
+            out(
+                f"{slug.ljust(width)}  {support[slug]:7d}  {guesses[slug]:9d}  "
+                f"{hits[slug]:7d}  {recall:6.0%}  {precision:9.0%}"
+            )
         misses = options["misses"]
         if misses:
             out("")
@@ -81,6 +96,7 @@ class Command(BaseCommand):
             shown = 0
             for row, p, label in zip(rows, predicted, labels, strict=True):
                 if p != label and shown < misses:
-                    out(f"  {row.description!r} / {row.merchant_name!r} {row.amount}: "
-                        f"{label} ← {p}")
+                    out(
+                        f"  {row.description!r} / {row.merchant_name!r} {row.amount}: {label} ← {p}"
+                    )
                     shown += 1

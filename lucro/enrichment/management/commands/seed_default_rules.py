@@ -12,8 +12,10 @@ from lucro.enrichment.models import Category, Rule, RuleSetVersion
 
 
 class Command(BaseCommand):
-    help = ("Create or update the global default rules from default_rules.csv (the data "
-            "migration does this once; run it again after editing the file).")
+    help = (
+        "Create or update the global default rules from default_rules.csv (the data "
+        "migration does this once; run it again after editing the file)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
