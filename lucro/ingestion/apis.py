@@ -17,6 +17,7 @@ from lucro.ingestion.serializers import (
 from lucro.ingestion.services import batch_ingest, batch_location
 from lucro.ops.context import current_request_id
 from lucro.tenancy.authentication import request_organization
+from lucro.tenancy.models import ApiKey
 
 
 def _is_json(content_type: str) -> bool:
@@ -66,7 +67,7 @@ class IngestTransactionsApi(APIView):
         result = batch_ingest(
             organization=request_organization(request),
             body=body,
-            api_key=request.auth,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
             idempotency_key=request.headers.get("Idempotency-Key") or None,
             correlation_id=current_request_id() or "",
         )

@@ -387,7 +387,7 @@ def _parse_fast(
         return None
     dates: dict[str, tuple[dt.date, dt.datetime | None] | None] = {}
     minor = MINOR_UNITS
-    out = []
+    out: list[TransactionIn] = []
     append = out.append
     for t in fast.transactions:
         amount = t.amount

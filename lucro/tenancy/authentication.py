@@ -47,7 +47,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         # For the request log line, which is written outside DRF.
-        request._request.lucro_organization = api_key.organization
+        request._request.lucro_organization = api_key.organization  # type: ignore[attr-defined]
         return api_key.organization, api_key
 
     def authenticate_header(self, request: Request) -> str:
