@@ -57,19 +57,8 @@ def transactions_upsert(
     return upsert_orm(organization_id, batch_id, rows, account_pks, now)
 
 
-_STAGE_COLUMNS = (
-    "account_id",
-    "transaction_id",
-    "amount",
-    "currency",
-    "date",
-    "occurred_at",
-    "authorized_date",
-    "description",
-    "merchant_name",
-    "payment_channel",
-    "pending",
-)
+# The staging table holds the key columns and exactly the content fields, in this order.
+_STAGE_COLUMNS = ("account_id", "transaction_id", "currency", *CONTENT_FIELDS)
 
 _CREATE_STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS lucro_ingest_stage (
@@ -151,21 +140,7 @@ def _upsert_postgres(
         with raw.copy(f"COPY lucro_ingest_stage ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             for r in rows:
-                write(
-                    (
-                        account_pks[r.account_id],
-                        r.transaction_id,
-                        r.amount,
-                        r.currency,
-                        r.date,
-                        r.occurred_at,
-                        r.authorized_date,
-                        r.description,
-                        r.merchant_name,
-                        r.payment_channel,
-                        r.pending,
-                    )
-                )
+                write((account_pks[r.account_id], r.transaction_id, r.currency, *_content(r)))
         cursor.execute(
             _UPSERT, {"organization_id": organization_id, "batch_id": batch_id, "now": now}
         )
