@@ -34,6 +34,13 @@ def on_starting(server: object) -> None:
     multiprocess_dir_prune(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
+def post_worker_init(worker: object) -> None:
+    """The app is loaded: keep its long-lived objects out of full GC passes."""
+    from lucro.ops.runtime import gc_freeze
+
+    gc_freeze()
+
+
 def child_exit(server: object, worker: object) -> None:
     """Let live-gauges forget a worker that exited (max_requests recycles them)."""
     from prometheus_client import multiprocess

@@ -28,6 +28,10 @@ def main(argv: list[str]) -> int:
             "note: DATABASE_URL is not PostgreSQL; SPEC §8 targets are for PostgreSQL.", flush=True
         )
     call_command("migrate", verbosity=0)
+    # As gunicorn's post_worker_init and the Celery worker's process init do.
+    from lucro.ops.runtime import gc_freeze
+
+    gc_freeze()
     wanted = argv or list(SECTIONS)
     rows: list[BenchRow] = []
     for name in wanted:
