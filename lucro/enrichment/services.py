@@ -27,6 +27,7 @@ from lucro.ops.metrics import (
     ENRICHMENT_FAILURES,
     ENRICHMENT_LATENCY,
     ENRICHMENT_OUTCOMES,
+    histogram_observe_many,
 )
 from lucro.reports.cache import accounts_touched
 from lucro.tenancy.models import Organization
@@ -229,8 +230,7 @@ def _observe(answers: list[Answer], received_at: dt.datetime | None, started: fl
         ENRICHMENT_OUTCOMES.labels(source).inc(count)
     if received_at is not None:
         latency = (timezone.now() - received_at).total_seconds()
-        for _ in answers:
-            ENRICHMENT_LATENCY.observe(latency)
+        histogram_observe_many(ENRICHMENT_LATENCY, latency, len(answers))
     CHUNK_DURATION.observe(time.perf_counter() - started)
 
 

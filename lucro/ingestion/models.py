@@ -192,10 +192,13 @@ class Transaction(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="transaction_amount_not_zero"),
         ]
         indexes = [
-            # The sweeper's scan: only in-flight rows, so the index stays small.
+            # In-flight rows only, so the index stays small: a worker's claim (a batch's
+            # pending rows), the batch's "anything left?" check, and the sweeper's scan.
+            # Keyed by batch: keyed by status, a claim had to intersect it with the batch
+            # index (a bitmap AND over every in-flight row of every batch).
             models.Index(
-                fields=["ingestion_status", "claimed_at"],
-                name="txn_inflight_status",
+                fields=["batch", "ingestion_status", "claimed_at"],
+                name="txn_inflight_batch",
                 condition=Q(ingestion_status__in=["pending", "processing"]),
             ),
             # Reports and lists: one account's rows by date.

@@ -115,3 +115,22 @@ def metrics_exposition(*, refresh_queue: bool = True) -> tuple[bytes, str]:
 
             structlog.get_logger(__name__).warning("queue_gauges_failed", error=type(exc).__name__)
     return generate_latest(registry()), CONTENT_TYPE_LATEST
+
+
+def histogram_observe_many(histogram: Histogram, value: float, count: int) -> None:
+    """Record ``count`` observations of one ``value`` at once.
+
+    A chunk's rows all finish at the same moment, so they share one latency; calling
+    ``observe`` 2 000 times per chunk cost ≈ 2 ms of a ≈ 65 ms chunk. prometheus_client has
+    no observe-with-count, so this does what ``Histogram.observe`` does (sum, then the one
+    bucket the value falls in) with the count instead of 1. Pinned by a test against
+    ``observe`` itself, so a library change that breaks it fails loudly.
+    """
+    if count <= 0:
+        return
+    histogram._raise_if_not_observable()
+    histogram._sum.inc(value * count)
+    for index, bound in enumerate(histogram._upper_bounds):
+        if value <= bound:
+            histogram._buckets[index].inc(count)
+            break

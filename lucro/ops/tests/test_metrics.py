@@ -134,3 +134,34 @@ def test_live_server_refuses_unauthorised_scrapers(tmp_path: Path) -> None:
             assert b"lucro_oldest_pending_age_seconds" in response.read()
     finally:
         stop(proc)
+
+
+@pytest.mark.parametrize("value", [0.0, 0.07, 1.0, 42.0, 10_000.0])
+def test_observe_many_records_what_as_many_observe_calls_would(value: float) -> None:
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from lucro.ops.metrics import histogram_observe_many
+
+    registry = CollectorRegistry()
+    buckets = (0.05, 0.1, 1, 60)
+    one_by_one = Histogram("one_by_one", "x", buckets=buckets, registry=registry)
+    at_once = Histogram("at_once", "x", buckets=buckets, registry=registry)
+    for _ in range(37):
+        one_by_one.observe(value)
+    histogram_observe_many(at_once, value, 37)
+    histogram_observe_many(at_once, value, 0)
+
+    def samples(name: str) -> list[tuple[str, dict[str, str], float]]:
+        return [
+            (s.name.replace(name, ""), s.labels, s.value)
+            for metric in registry.collect()
+            if metric.name == name
+            for s in metric.samples
+            if not s.name.endswith("_created")
+        ]
+
+    expected = samples("one_by_one")
+    got = samples("at_once")
+    assert [(n, labels) for n, labels, _ in got] == [(n, labels) for n, labels, _ in expected]
+    # The sum differs from 37 float additions only by rounding.
+    assert [v for *_, v in got] == pytest.approx([v for *_, v in expected])
