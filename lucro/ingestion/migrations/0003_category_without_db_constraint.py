@@ -5,16 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrichment', '0004_seed_default_rules'),
-        ('ingestion', '0002_inflight_index_by_batch'),
+        ("enrichment", "0004_seed_default_rules"),
+        ("ingestion", "0002_inflight_index_by_batch"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='transaction',
-            name='category',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrichment.category'),
+            model_name="transaction",
+            name="category",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="enrichment.category",
+            ),
         ),
     ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 
-from lucro.ingestion.writers import uuid7_hex_block
+from lucro.ingestion.writers import uuid7_block
 
 
 def test_keys_are_version_7_rfc_variant_and_strictly_increasing() -> None:
-    keys = [uuid.UUID(k) for k in uuid7_hex_block(5_000)]
+    keys = uuid7_block(5_000)
     assert all(k.version == 7 and k.variant == uuid.RFC_4122 for k in keys)
     assert len(set(keys)) == 5_000
     assert keys == sorted(keys, key=lambda k: k.int)
@@ -17,13 +17,13 @@ def test_keys_are_version_7_rfc_variant_and_strictly_increasing() -> None:
 
 def test_keys_carry_the_current_millisecond() -> None:
     before = time.time_ns() // 1_000_000
-    key = uuid.UUID(uuid7_hex_block(1)[0])
+    key = uuid7_block(1)[0]
     after = time.time_ns() // 1_000_000
     assert before <= key.int >> 80 <= after
 
 
 def test_later_blocks_sort_after_earlier_ones() -> None:
-    first = uuid.UUID(uuid7_hex_block(1)[0])
+    first = uuid7_block(1)[0]
     time.sleep(0.002)
-    second = uuid.UUID(uuid7_hex_block(1)[0])
+    second = uuid7_block(1)[0]
     assert second.int > first.int
