@@ -49,3 +49,19 @@ def print_table(rows: list[BenchRow]) -> None:
         if index == 0:
             print(line)
     print(line, flush=True)
+
+
+def tables_vacuum(*tables: str) -> None:
+    """VACUUM ANALYZE ``tables`` on PostgreSQL (nothing elsewhere).
+
+    Each section starts from the state autovacuum keeps a production table in: without
+    this, the dead rows an earlier section (or run) deleted are vacuumed by autovacuum in
+    the middle of the next measurement, on the same two cores.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {table}")

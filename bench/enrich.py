@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from bench.common import BenchRow
+from bench.common import BenchRow, tables_vacuum
 from lucro.enrichment import services
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.matcher import RuleSpec, normalize, precedence_key
@@ -159,6 +159,7 @@ def run() -> list[BenchRow]:
     original_enqueue: Any = ingestion_services._enqueue
     ingestion_services._enqueue = lambda batch_id: None  # measured in-process, no broker
     organization = Organization.objects.create(name=f"bench-enrich-{uuid.uuid4().hex[:8]}")
+    tables_vacuum("ingestion_transaction", "ingestion_batch")
     try:
         rule_count = _rules(organization)
         compile_started = time.perf_counter()

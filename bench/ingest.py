@@ -18,7 +18,7 @@ from django.db import transaction
 from django.test import Client
 from rest_framework import serializers
 
-from bench.common import BenchRow, p50, p95, timed
+from bench.common import BenchRow, p50, p95, tables_vacuum, timed
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.serializers import TransactionInSerializer
 from lucro.tenancy.models import Organization
@@ -115,6 +115,7 @@ def _reference(organization: Organization, body: bytes) -> None:
 def run() -> list[BenchRow]:
     organization = organization_get_or_create(name="bench-ingest")
     _cleanup(organization)
+    tables_vacuum("ingestion_transaction", "ingestion_batch")
     key = api_key_create(organization=organization, name="bench").raw_key
     client = Client()
     rows: list[BenchRow] = []
