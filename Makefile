@@ -44,8 +44,12 @@ bench: install
 	@$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## make eval: accuracy and coverage of the enricher chain on a labelled CSV
+## (default: the labelled set the default rules were tuned on, then a held-out set they were not)
 eval: migrate
-	@$(BIN)/python manage.py evaluate_enrichers $(EVAL_CSV)
+	@$(BIN)/python manage.py seed_default_rules -v0
+	@if [ -n "$(EVAL_CSV)" ]; then $(BIN)/python manage.py evaluate_enrichers $(EVAL_CSV); else \
+	  $(BIN)/python manage.py evaluate_enrichers lucro/enrichment/data/eval_labelled.csv && \
+	  $(BIN)/python manage.py evaluate_enrichers lucro/enrichment/data/eval_holdout.csv; fi
 
 ## make demo: drive the server that `make run` started with the simulator
 demo: install
