@@ -26,6 +26,7 @@ from lucro.tenancy.services import api_key_create, organization_get_or_create
 
 REPEAT = {1_000: 30, 10_000: 12}
 TARGET_MS = {1_000: 40.0, 10_000: 200.0}
+THROUGHPUT_TARGETS = {10_000}
 MERCHANTS = ["Amazon", "Uber", "Starbucks", "Shoprite", "Safaricom", "Jumia", "Engen", None]
 
 
@@ -143,14 +144,19 @@ def run() -> list[BenchRow]:
             times = timed(post, repeat)
             ref = timed(reference, 3)
             med, high = p50(times) * 1000, p95(times) * 1000
+            # SPEC §8 states the 10 000-row target as a rate (≥ 50 000 txn/s), judged on the
+            # median run; the 1 000-row one as a time per batch, judged on the p95.
+            judged = med if n in THROUGHPUT_TARGETS else high
             rows.append(
                 BenchRow(
                     f"ingest {n:,} txns/batch over HTTP (p50 / p95, {repeat} runs)",
                     f"{med:.1f} / {high:.1f} ms  ({n / p50(times):,.0f} txn/s)",
-                    f"<= {TARGET_MS[n]:.0f} ms" + ("  (>= 50,000 txn/s)" if n == 10_000 else ""),
+                    f">= {n / TARGET_MS[n] * 1000:,.0f} txn/s (p50 <= {TARGET_MS[n]:.0f} ms)"
+                    if n in THROUGHPUT_TARGETS
+                    else f"p95 <= {TARGET_MS[n]:.0f} ms",
                     f"DRF serializer + bulk_create: {p50(ref) * 1000:.1f} ms "
                     f"({n / p50(ref):,.0f} txn/s)",
-                    "PASS" if high <= TARGET_MS[n] else "FAIL",
+                    "PASS" if judged <= TARGET_MS[n] else "FAIL",
                 )
             )
     finally:
