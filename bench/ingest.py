@@ -147,7 +147,6 @@ def run() -> list[BenchRow]:
             # SPEC §8 gives both ingest targets per batch (a rate, "≤ 200 ms per batch", and
             # "≤ 40 ms") and says "p95" only where it means it (the summary): they are judged
             # on the median run; the p95 is printed beside it.
-            judged = med
             rows.append(
                 BenchRow(
                     f"ingest {n:,} txns/batch over HTTP (p50 / p95, {repeat} runs)",
@@ -157,7 +156,7 @@ def run() -> list[BenchRow]:
                     else f"p50 <= {TARGET_MS[n]:.0f} ms",
                     f"DRF serializer + bulk_create: {p50(ref) * 1000:.1f} ms "
                     f"({n / p50(ref):,.0f} txn/s)",
-                    "PASS" if judged <= TARGET_MS[n] else "FAIL",
+                    "PASS" if med <= TARGET_MS[n] else "FAIL",
                 )
             )
     finally:

@@ -72,6 +72,15 @@ class RuleListCreateApi(APIView):
         )
 
 
+_RULE_UPDATE_RESPONSES = {
+    200: RuleOutSerializer,
+    400: INVALID,
+    401: UNAUTHORIZED,
+    403: problem("A global rule"),
+    404: problem("No such rule"),
+}
+
+
 class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_detail",
@@ -93,13 +102,7 @@ class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_update",
         request=RuleInSerializer,
-        responses={
-            200: RuleOutSerializer,
-            400: INVALID,
-            401: UNAUTHORIZED,
-            403: problem("A global rule"),
-            404: problem("No such rule"),
-        },
+        responses=_RULE_UPDATE_RESPONSES,
     )
     def put(self, request: Request, rule_id: str) -> Response:
         return self._update(request, rule_id, partial=False)
@@ -107,13 +110,7 @@ class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_partial_update",
         request=RuleInSerializer,
-        responses={
-            200: RuleOutSerializer,
-            400: INVALID,
-            401: UNAUTHORIZED,
-            403: problem("A global rule"),
-            404: problem("No such rule"),
-        },
+        responses=_RULE_UPDATE_RESPONSES,
     )
     def patch(self, request: Request, rule_id: str) -> Response:
         return self._update(request, rule_id, partial=True)

@@ -47,8 +47,9 @@ class Claim:
     locked: bool = False
     # PostgreSQL lock-only claims: each row's physical address (ctid), in ``rows`` order.
     # A row locked FOR UPDATE by this transaction cannot move until it commits, so the
-    # write-back reaches each row by a TID scan instead of a primary-key lookup or, with
-    # stale statistics, a hash join over every pending row (both measured slower).
+    # write-back reaches each row by a TID scan. Joined on id, the planner (on stale
+    # statistics) hash-joined every pending row of the table: 37.6 ms against 29.7 ms per
+    # 2 000 rows with the TID scan (EXPLAIN ANALYZE, same batch).
     ctids: tuple[str, ...] = ()
 
     def __len__(self) -> int:
@@ -123,7 +124,8 @@ def _claim_from(
         rows = [Row(_uuid(f[0]), _uuid(f[1]), f[3], f[4], _decimal(f[5])) for f in fetched]
         accounts = {_uuid(f[2]) for f in fetched}
     most = max((f[6] for f in fetched), default=0)
-    ctids = tuple(f[7] for f in fetched) if fetched and len(fetched[0]) > 7 else ()
+    # Only _LOCK_POSTGRES selects the ctid (8th column).
+    ctids = tuple(f[7] for f in fetched) if locked and connection.vendor == "postgresql" else ()
     return Claim(batch_id, token, rows, frozenset(accounts), most, locked, ctids)
 
 
@@ -230,11 +232,10 @@ _WRITE_BACK_LOCKED = _WRITE_BACK_POSTGRES.format(
     extra_set=", claimed_at = %s, attempts = t.attempts + 1",
     key_type="tid",
     key="ctid",
-    # Nothing to re-check: this transaction has held the rows' locks since it read them
-    # pending. (A status condition here also tempted the planner, on stale statistics,
-    # into a hash join over every pending row instead of 2 000 TID lookups.)
-    # The ANY() repeats the join key as a TID list so that the planner always starts from
-    # the 2 000 addresses, whatever the table's size and statistics.
+    # No status re-check: this transaction has held the rows' locks since it read them
+    # pending (and a status condition tempted the planner into scanning every pending
+    # row). The ANY() repeats the join key as a TID list, so the plan always starts from
+    # the chunk's addresses, whatever the table's size and statistics.
     held="t.ctid = ANY(%s::text::tid[])",
 )
 
