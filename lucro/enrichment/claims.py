@@ -30,7 +30,11 @@ _ORM_CHUNK = 500
 _PROCESSING = IngestionStatus.PROCESSING.value
 _PENDING = IngestionStatus.PENDING.value
 _MANUAL = CategorySource.MANUAL.value
-_RETURNING = "id, organization_id, account_id, description, merchant_name, amount, attempts"
+# The account as text: a chunk's set of accounts is then built from str hashes (C) rather
+# than uuid.UUID.__hash__ (Python), ≈ 1.5 ms per 2 000 rows.
+_RETURNING = (
+    "id, organization_id, CAST(account_id AS text), description, merchant_name, amount, attempts"
+)
 
 
 @dataclass(frozen=True)
@@ -119,10 +123,9 @@ def _claim_from(
 ) -> Claim:
     if connection.vendor == "postgresql":  # psycopg already returns UUIDs and Decimals
         rows = [Row(f[0], f[1], f[3], f[4], f[5]) for f in fetched]
-        accounts = {f[2] for f in fetched}
     else:
         rows = [Row(_uuid(f[0]), _uuid(f[1]), f[3], f[4], _decimal(f[5])) for f in fetched]
-        accounts = {_uuid(f[2]) for f in fetched}
+    accounts = {_uuid(a) for a in {f[2] for f in fetched}}
     most = max((f[6] for f in fetched), default=0)
     # Only _LOCK_POSTGRES selects the ctid (8th column).
     ctids = tuple(f[7] for f in fetched) if locked and connection.vendor == "postgresql" else ()
@@ -201,24 +204,31 @@ def chunk_mark_processing(*, claim: Claim) -> Claim:
 
 
 # A manual category is the user's: the row is completed, its category left alone.
+# Each row carries only its key and the ordinal of its answer; the chunk's few distinct
+# answers (one per winning rule) travel once each. Against one array element per row and
+# column, this cut planning plus the joins that feed the update from 6.6–11.7 ms to ≈ 4 ms
+# per 2 000 rows (EXPLAIN ANALYZE, 1M-row table: planning 1.9–3.2 → 0.8 ms, unnest 1.9–5.2
+# → 0.8 ms).
 _WRITE_BACK_POSTGRES = f"""
 UPDATE ingestion_transaction AS t SET
     category_id = CASE WHEN t.category_source = '{_MANUAL}' THEN t.category_id
-                       ELSE v.category_id END,
+                       ELSE a.category_id END,
     category_rule_id = CASE WHEN t.category_source = '{_MANUAL}' THEN t.category_rule_id
-                            ELSE v.rule_id END,
+                            ELSE a.rule_id END,
     category_model_version = CASE WHEN t.category_source = '{_MANUAL}'
-                                  THEN t.category_model_version ELSE v.model_version END,
+                                  THEN t.category_model_version ELSE a.model_version END,
     category_confidence = CASE WHEN t.category_source = '{_MANUAL}'
-                               THEN t.category_confidence ELSE v.confidence END,
+                               THEN t.category_confidence ELSE a.confidence END,
     category_source = CASE WHEN t.category_source = '{_MANUAL}' THEN t.category_source
-                           ELSE v.source END,
+                           ELSE a.source END,
     ingestion_status = '{IngestionStatus.COMPLETED.value}',
     completed_at = %s,
     failure_reason = NULL{{extra_set}}
-FROM unnest(%s::text::{{key_type}}[], %s::text::uuid[], %s::text::text[], %s::text::uuid[],
-            %s::text::text[], %s::text::float8[])
-     AS v(key, category_id, source, rule_id, model_version, confidence)
+FROM unnest(%s::text::{{key_type}}[], %s::text::int4[]) AS v(key, answer)
+JOIN unnest(%s::text::uuid[], %s::text::text[], %s::text::uuid[], %s::text::text[],
+            %s::text::float8[])
+     WITH ORDINALITY AS a(category_id, source, rule_id, model_version, confidence, n)
+  ON a.n = v.answer
 WHERE t.{{key}} = v.key AND {{held}}
 """
 # Held under a token (the processing claim) or by row locks (the lock-only claim).
@@ -247,6 +257,11 @@ def _array_text(value: str | None) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _array(elements: Sequence[str]) -> str:
+    # Array literals built here cost a fraction of psycopg adapting thousands of values.
+    return "{" + ",".join(elements) + "}"
+
+
 def chunk_write_back(*, claim: Claim, answers: Sequence[Answer], now: dt.datetime) -> int:
     """Store each row's answer and mark it completed; return how many rows were written.
 
@@ -254,35 +269,37 @@ def chunk_write_back(*, claim: Claim, answers: Sequence[Answer], now: dt.datetim
     """
     if not claim.rows:
         return 0
-    if connection.vendor == "postgresql":
+    if len(answers) != len(claim.rows):
+        raise ValueError("one answer per claimed row")
+    if connection.vendor != "postgresql":
+        return _write_back_orm(claim, answers, now)
+    keys = [f'"{c}"' for c in claim.ctids] if claim.locked else [str(r.id) for r in claim.rows]
+    # Enrichers share Answer objects (one per rule), so identity finds the distinct ones
+    # without hashing two UUIDs per row; an equal answer seen twice is merely sent twice.
+    ordinal: dict[int, int] = {}
+    distinct: list[Answer] = []
+    picks: list[str] = []
+    for a in answers:
+        n = ordinal.get(id(a))
+        if n is None:
+            distinct.append(a)
+            n = ordinal[id(a)] = len(distinct)
+        picks.append(str(n))
+    arrays = [
+        _array(keys),
+        _array(picks),
+        _array([str(a.category_id) if a.category_id else "NULL" for a in distinct]),
+        _array([_array_text(a.source) for a in distinct]),
+        _array([str(a.rule_id) if a.rule_id else "NULL" for a in distinct]),
+        _array([_array_text(a.model_version) for a in distinct]),
+        _array([repr(float(a.confidence)) for a in distinct]),
+    ]
+    with connection.cursor() as cursor:
         if claim.locked:
-            keys = [f'"{c}"' for c in claim.ctids]
+            cursor.execute(_WRITE_BACK_LOCKED, [now, claim.token, *arrays, arrays[0]])
         else:
-            keys = [str(row.id) for row in claim.rows]
-        # A chunk's answers repeat (a few hundred categories at most): each distinct
-        # answer's array elements are rendered once.
-        rendered: dict[Answer, tuple[str, str, str, str, str]] = {}
-        for a in answers:
-            if a not in rendered:
-                rendered[a] = (
-                    str(a.category_id) if a.category_id else "NULL",
-                    _array_text(a.source),
-                    str(a.rule_id) if a.rule_id else "NULL",
-                    _array_text(a.model_version),
-                    repr(float(a.confidence)),
-                )
-        if len(answers) != len(keys):
-            raise ValueError("one answer per claimed row")
-        columns = [keys, *map(list, zip(*(rendered[a] for a in answers), strict=True))]
-        # Array literals built here cost a fraction of psycopg adapting 12 000 values.
-        arrays = ["{" + ",".join(column) + "}" for column in columns]
-        with connection.cursor() as cursor:
-            if claim.locked:
-                cursor.execute(_WRITE_BACK_LOCKED, [now, claim.token, *arrays, arrays[0]])
-            else:
-                cursor.execute(_WRITE_BACK_CLAIMED, [now, *arrays, claim.token])
-            return cursor.rowcount
-    return _write_back_orm(claim, answers, now)
+            cursor.execute(_WRITE_BACK_CLAIMED, [now, *arrays, claim.token])
+        return cursor.rowcount
 
 
 def _write_back_orm(claim: Claim, answers: Sequence[Answer], now: dt.datetime) -> int:
@@ -325,6 +342,24 @@ def _write_back_orm(claim: Claim, answers: Sequence[Answer], now: dt.datetime) -
             id__in=ids_all[start : start + _ORM_CHUNK], category_source=CategorySource.MANUAL
         ).update(**done)
     return written
+
+
+# Every chunk ends with this probe, so it is raw SQL (the ORM's compile cost ≈ 0.5 ms, twice
+# the query's). Backwards through the in-flight index: the rows completed since the last
+# vacuum sit at its front as dead entries, which a forward probe visits first.
+_IN_FLIGHT = f"""
+SELECT 1 FROM ingestion_transaction
+WHERE batch_id = %s AND ingestion_status IN ('{_PENDING}', '{_PROCESSING}')
+ORDER BY batch_id DESC, ingestion_status DESC, claimed_at DESC
+LIMIT 1
+"""
+
+
+def batch_in_flight(*, batch_id: uuid.UUID) -> bool:
+    """Return whether any row of the batch is still pending or processing."""
+    with connection.cursor() as cursor:
+        cursor.execute(_IN_FLIGHT, _params(batch_id))
+        return cursor.fetchone() is not None
 
 
 def chunk_fail_exhausted(*, claim: Claim, reason: str, max_attempts: int) -> int:

@@ -45,15 +45,22 @@ class RuleEnricher:
     # Pure CPU on a compiled matcher: safe to run inside the claiming transaction.
     in_process = True
 
+    def __init__(self) -> None:
+        # One Answer per rule, made once per compiled matcher: the chunk's rows then share
+        # a few hundred objects, which the write-back renders once each.
+        self._answers: tuple[Matcher | None, list[Answer]] = (None, [])
+
+    def _answers_for(self, matcher: Matcher) -> list[Answer]:
+        built_for, answers = self._answers
+        if built_for is not matcher:
+            answers = [
+                Answer(category_id=spec.category_id, confidence=1.0, source="rule", rule_id=spec.id)
+                for spec in matcher.rules
+            ]
+            self._answers = (matcher, answers)
+        return answers
+
     def enrich(self, rows: Sequence[Row]) -> list[Answer | None]:
         matcher = matcher_current()
-        answers: list[Answer | None] = []
-        for spec in matcher.match_many(rows):
-            answers.append(
-                None
-                if spec is None
-                else Answer(
-                    category_id=spec.category_id, confidence=1.0, source="rule", rule_id=spec.id
-                )
-            )
-        return answers
+        answers = self._answers_for(matcher)
+        return [answers[rank] if rank >= 0 else None for rank in matcher.match_many(rows)]

@@ -97,7 +97,9 @@ def _factors(items: Any) -> list[frozenset[str]]:
 
     for op, av in items:
         char = chr(av) if op is _sre.LITERAL else ""
-        if char.isascii() and char.isalnum():
+        # ASCII letters, digits and punctuation: case-folding and whitespace collapsing
+        # leave them as they are, so a literal run of them occurs in the folded text too.
+        if char and char.isascii() and char.isprintable() and not char.isspace():
             run.append(char.lower())
             continue
         flush()
@@ -113,15 +115,21 @@ def _factors(items: Any) -> list[frozenset[str]]:
     return factors
 
 
+def _usable(literal: str) -> bool:
+    # One letter or digit occurs in nearly every text; one "&" or "+" in few.
+    return len(literal) >= 2 or not literal.isalnum()
+
+
 def _best_factor(items: Any) -> frozenset[str] | None:
-    usable = [f for f in _factors(items) if min(len(s) for s in f) >= 2]
+    usable = [f for f in _factors(items) if all(_usable(s) for s in f)]
     return max(usable, key=lambda f: (min(len(s) for s in f), -len(f)), default=None)
 
 
 def regex_triggers(pattern: str) -> frozenset[str] | None:
     """Return literals at least one of which occurs (case-folded) wherever ``pattern`` matches.
 
-    Only ASCII letters and digits are taken, so folding the text cannot change them. A regex
+    Only ASCII letters, digits and punctuation are taken, so folding the text cannot change
+    them; a single letter or digit is too common to be worth a trigger. A regex
     with triggers is tried only on texts where the automaton found one; None means "always
     try it" (no usable literal).
     """
@@ -164,10 +172,29 @@ class Matcher:
         if words:
             automaton = ahocorasick.Automaton()
             for word, entries in words.items():
-                automaton.add_word(word, (len(word), tuple(entries)))
+                # Split by where the word must sit, so a hit costs one set update per kind:
+                # anywhere (contains, regex candidates), at the start, or the whole text.
+                anywhere = tuple(r for r, k in entries if k in (_CONTAINS, _REGEX))
+                starts = tuple(r for r, k in entries if k == _STARTS)
+                exact = tuple(r for r, k in entries if k == _EXACT)
+                automaton.add_word(word, (len(word) - 1, anywhere, starts, exact))
             automaton.make_automaton()
             self._automaton = automaton
         self._cache: dict[str, tuple[int, ...]] = {}
+        # Per (field, sign): for each rank, 0 = never allowed, 1 = allowed, 2 = allowed for
+        # its own organization only. One byte lookup replaces three checks per candidate.
+        self._allowed_by: dict[tuple[int, int], bytes] = {
+            (field, sign): bytes(
+                0
+                if not self._fields[rank] & field or self._direction[rank] not in (0, sign)
+                else 1
+                if self._org[rank] is None
+                else 2
+                for rank in range(len(self.rules))
+            )
+            for field in (_MERCHANT, _DESCRIPTION)
+            for sign in (-1, 0, 1)
+        }
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -184,35 +211,22 @@ class Matcher:
         found = self._cache.get(text)
         if found is not None:
             return found
-        ranks: set[int] = set()
+        ranks: set[int] = set(self._untriggered)
         if self._automaton is not None:
             folded = normalize(text)
             last = len(folded) - 1
-            for end, (length, entries) in self._automaton.iter(folded):
-                start = end - length + 1
-                for rank, kind in entries:
-                    # A regex candidate is only verified if it can still win (``match``).
-                    if (
-                        kind in (_CONTAINS, _REGEX)
-                        or (kind == _STARTS and start == 0)
-                        or (kind == _EXACT and start == 0 and end == last)
-                    ):
-                        ranks.add(rank)
-        ranks.update(self._untriggered)
+            # ``end - span == 0``: the word starts the text; with ``end == last`` it is all of it.
+            for end, (span, anywhere, starts, exact) in self._automaton.iter(folded):
+                ranks.update(anywhere)
+                if end == span:
+                    ranks.update(starts)
+                    if end == last:
+                        ranks.update(exact)
         result = tuple(sorted(ranks))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[text] = result
         return result
-
-    def _allowed(self, rank: int, field: int, organization_id: uuid.UUID | None, sign: int) -> bool:
-        owner = self._org[rank]
-        if owner is not None and owner != organization_id:
-            return False
-        if not self._fields[rank] & field:
-            return False
-        direction = self._direction[rank]
-        return direction == 0 or direction == sign
 
     def match(
         self,
@@ -223,31 +237,40 @@ class Matcher:
         amount: Decimal | int | float,
     ) -> RuleSpec | None:
         """Return the winning rule for one transaction, or None."""
+        rank = self.match_rank(organization_id, description, merchant_name, amount)
+        return self.rules[rank] if rank >= 0 else None
+
+    def match_rank(
+        self,
+        organization_id: uuid.UUID | None,
+        description: str | None,
+        merchant_name: str | None,
+        amount: Decimal | int | float,
+    ) -> int:
+        """Return the rank (index in ``rules``) of the winning rule, or -1."""
         sign = 1 if amount > 0 else -1 if amount < 0 else 0
         best = len(self.rules)
+        regexes = self._regexes
+        owners = self._org
         for text, field in ((merchant_name, _MERCHANT), (description, _DESCRIPTION)):
             if not text:
                 continue
-            regexes = self._regexes
+            allowed = self._allowed_by[field, sign]
             for rank in self.text_ranks(text):
                 if rank >= best:
                     break
-                if self._allowed(rank, field, organization_id, sign) and (
-                    rank not in regexes or regexes[rank].search(text)
+                verdict = allowed[rank]
+                if (
+                    verdict
+                    and (verdict == 1 or owners[rank] == organization_id)
+                    and (rank not in regexes or regexes[rank].search(text))
                 ):
                     best = rank
                     break
-        return self.rules[best] if best < len(self.rules) else None
+        return best if best < len(self.rules) else -1
 
-    def match_many(self, rows: Sequence[Any]) -> list[RuleSpec | None]:
-        """Return the winning rule of each row (objects with the fields of ``chain.Row``)."""
-        match = self.match
-        return [
-            match(
-                organization_id=r.organization_id,
-                description=r.description,
-                merchant_name=r.merchant_name,
-                amount=r.amount,
-            )
-            for r in rows
-        ]
+    def match_many(self, rows: Sequence[Any]) -> list[int]:
+        """Return the winning rule's rank for each row (objects with ``chain.Row``'s fields),
+        -1 where no rule matches."""
+        match = self.match_rank
+        return [match(r.organization_id, r.description, r.merchant_name, r.amount) for r in rows]

