@@ -154,6 +154,10 @@ else:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
     }
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue every task is sent to and workers consume: one broker can serve several
+# deployments (or a benchmark beside a running dev worker) without them taking each
+# other's messages.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -176,6 +180,7 @@ IDEMPOTENCY_RETENTION_DAYS = env_int("IDEMPOTENCY_RETENTION_DAYS", 30, minimum=1
 
 ENRICHERS = env_list("ENRICHERS", ["lucro.enrichment.enrichers.RuleEnricher"])
 ENRICH_CHUNK_SIZE = env_int("ENRICH_CHUNK_SIZE", 2_000, minimum=1)
+ENRICH_CHUNKS_PER_TASK = env_int("ENRICH_CHUNKS_PER_TASK", 4, minimum=1)
 ENRICH_MAX_ATTEMPTS = env_int("ENRICH_MAX_ATTEMPTS", 3, minimum=1)
 ENRICH_VISIBILITY_TIMEOUT = env_int("ENRICH_VISIBILITY_TIMEOUT", 300, minimum=1)
 ENRICH_SWEEP_INTERVAL = env_float("ENRICH_SWEEP_INTERVAL", 30.0)

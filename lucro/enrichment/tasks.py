@@ -22,13 +22,15 @@ def enrich_batch(batch_id: str) -> int:
 
 @shared_task(name="lucro.enrichment.enrich_chunk")
 def enrich_chunk(batch_id: str, retry_token: str | None = None) -> int:
-    """Claim and enrich one chunk of a batch; schedule a retry with backoff on failure."""
+    """Claim and enrich this task's share of a batch; schedule a retry with backoff on failure."""
     token = dt.datetime.fromisoformat(retry_token) if retry_token else None
-    result = services.chunk_process(batch_id=batch_id, retry_token=token)
+    result = services.share_process(batch_id=batch_id, retry_token=token)
     if result.retry_token is not None:
         enrich_chunk.apply_async(
             (batch_id, result.retry_token.isoformat()), countdown=result.retry_countdown
         )
+    if result.unfinished:
+        enrich_chunk.delay(batch_id)  # the rest of the share, without waiting for the retry
     return result.written
 
 

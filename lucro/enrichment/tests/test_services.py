@@ -224,3 +224,52 @@ def test_fast_path_writes_each_row_once_with_one_attempt(api: ApiClient) -> None
         Transaction.objects.filter(batch_id=batch_id).values_list("ingestion_status", "attempts")
     ) == {("completed", 1)}
     assert Transaction.objects.filter(batch_id=batch_id, claimed_at__isnull=True).count() == 0
+
+
+def test_a_task_share_covers_several_chunks_and_fan_out_counts_shares(
+    api: ApiClient, settings: Any, monkeypatch: Any
+) -> None:
+    settings.ENRICH_CHUNK_SIZE = 5
+    settings.ENRICH_CHUNKS_PER_TASK = 3
+    sent: list[str] = []
+    monkeypatch.setattr("lucro.enrichment.tasks.enrich_chunk.delay", sent.append)
+    batch_id = ingest(api, 32)
+    assert services.batch_fan_out(batch_id=batch_id) == 3  # 32 rows / (5 × 3) per task
+    assert len(sent) == 3
+    calls: list[int] = []
+    real = services.chunk_process
+    monkeypatch.setattr(
+        services,
+        "chunk_process",
+        lambda **kw: calls.append(1) or real(**kw),  # type: ignore[func-returns-value]
+    )
+    assert services.share_process(batch_id=batch_id) == services.ShareResult(15)
+    assert len(calls) == 3
+    assert services.share_process(batch_id=batch_id).written == 15
+    last = services.share_process(batch_id=batch_id)  # 2 rows left: a short claim ends it
+    assert (last.written, len(calls)) == (2, 7)
+    assert statuses(batch_id) == {"completed": 32}
+    assert Batch.objects.get(pk=batch_id).status == "completed"
+
+
+def test_a_slow_chain_keeps_one_chunk_per_task(api: ApiClient, settings: Any) -> None:
+    settings.ENRICH_CHUNKS_PER_TASK = 4
+    settings.ENRICH_SIMULATED_LATENCY = (0.0, 0.0)
+    assert services.chunks_per_task() == 1
+    settings.ENRICH_SIMULATED_LATENCY = None
+    assert services.chunks_per_task() == 4
+
+
+def test_a_failing_chunk_ends_the_share_and_asks_for_the_rest(
+    api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    switch = tmp_path / "switch"
+    switch.write_text("raise")
+    monkeypatch.setenv("LUCRO_TEST_ENRICHER_SWITCH", str(switch))
+    settings.ENRICHERS = ["lucro.enrichment.tests.enrichers.InProcessSwitchableEnricher"]
+    settings.ENRICH_CHUNK_SIZE = 4
+    settings.ENRICH_CHUNKS_PER_TASK = 3
+    batch_id = ingest(api, 12)
+    result = services.share_process(batch_id=batch_id)
+    assert result.retry_token is not None and result.unfinished
+    assert statuses(batch_id) == {"processing": 4, "pending": 8}
