@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -65,3 +67,29 @@ def tables_vacuum(*tables: str) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+@contextmanager
+def private_queue(prefix: str) -> Iterator[str]:
+    """Yield the name of a broker queue of the bench's own; purge and delete it afterwards.
+
+    Enrichment messages the bench sends go there: a worker running beside the bench (``make
+    run``) consumes only the default queue, so it neither competes for the CPU during a
+    measurement nor finds the messages later.
+    """
+    from kombu import Exchange, Queue
+
+    from config.celery import app
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    try:
+        yield name
+    finally:
+        # Declared as Celery declares a queue named at send time (a direct exchange of the
+        # same name), so that deleting it also removes its binding from the broker.
+        with app.connection_for_write() as connection:
+            queue = Queue(name, Exchange(name, type="direct"), routing_key=name)(connection)
+            queue.declare()
+            queue.purge()
+            queue.delete()
+            queue.exchange.delete()

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bench.common import BenchRow, tables_vacuum
+from bench.common import BenchRow, private_queue, tables_vacuum
 from lucro.enrichment import services
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.matcher import RuleSpec, normalize, precedence_key
@@ -181,14 +181,13 @@ def _in_process_rate(organization: Organization, tag: str) -> tuple[float, int]:
     return TRANSACTIONS / elapsed, chunks
 
 
-def _worker_rate(organization: Organization) -> float | None:
+def _worker_rate(organization: Organization, queue: str) -> float | None:
     """Drain a batch with one real ``celery worker`` process; return rows/s (None: no worker)."""
     from lucro.enrichment.tasks import enrich_batch
     from lucro.ingestion.models import Batch
 
-    # A queue of its own: nothing else consumes it, and the worker takes nothing else.
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
-
+    # The queue is the bench's own: nothing else consumes it, and the worker takes nothing
+    # else (its fan-out goes there too, through CELERY_QUEUE).
     sent: dict[uuid.UUID, dt.datetime] = {}
 
     def send(batch_id: uuid.UUID) -> None:  # after the ingest's commit, as in production
@@ -256,7 +255,8 @@ def run() -> list[BenchRow]:
         ).count() / (RUNS * TRANSACTIONS)
         reference_batch = _ingest(organization, REFERENCE_SAMPLE, "r")
         reference = _reference(reference_batch, organization)
-        worker = _worker_rate(organization)
+        with private_queue("bench-enrich") as queue:
+            worker = _worker_rate(organization, queue)
     finally:
         ingestion_services._enqueue = original_enqueue
         with transaction.atomic():

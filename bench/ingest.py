@@ -18,7 +18,9 @@ from django.db import transaction
 from django.test import Client
 from rest_framework import serializers
 
-from bench.common import BenchRow, p50, p95, tables_vacuum, timed
+from bench.common import BenchRow, p50, p95, private_queue, tables_vacuum, timed
+from lucro.enrichment.tasks import enrich_batch
+from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.serializers import TransactionInSerializer
 from lucro.tenancy.models import Organization
@@ -113,52 +115,64 @@ def _reference(organization: Organization, body: bytes) -> None:
         )
 
 
+def _measure(client: Client, key: str, organization: Organization) -> list[BenchRow]:
+    rows: list[BenchRow] = []
+    for n, repeat in REPEAT.items():
+        bodies = iter([_payload(n, r) for r in range(repeat + 2)])
+        ref_bodies = iter([_payload(n, r) for r in range(3)])
+
+        def post(bodies: Any = bodies) -> Any:
+            response = client.post(
+                "/api/v1/integrations/transactions/",
+                data=next(bodies),
+                content_type="application/json",
+                headers={"Authorization": f"Token {key}"},
+            )
+            assert response.status_code == 202, response.content[:500]
+            return response
+
+        def reference(bodies: Any = ref_bodies) -> None:
+            _reference(organization, next(bodies))
+
+        timed(post, 2)  # warm-up: connection, temp table, caches
+        times = timed(post, repeat)
+        ref = timed(reference, 3)
+        med, high = p50(times) * 1000, p95(times) * 1000
+        # SPEC §8 gives both ingest targets per batch (a rate, "≤ 200 ms per batch", and
+        # "≤ 40 ms") and says "p95" only where it means it (the summary): they are judged
+        # on the median run; the p95 is printed beside it.
+        rows.append(
+            BenchRow(
+                f"ingest {n:,} txns/batch over HTTP (p50 / p95, {repeat} runs)",
+                f"{med:.1f} / {high:.1f} ms  ({n / p50(times):,.0f} txn/s)",
+                f">= {n / TARGET_MS[n] * 1000:,.0f} txn/s (p50 <= {TARGET_MS[n]:.0f} ms)"
+                if n in THROUGHPUT_TARGETS
+                else f"p50 <= {TARGET_MS[n]:.0f} ms",
+                f"DRF serializer + bulk_create: {p50(ref) * 1000:.1f} ms "
+                f"({n / p50(ref):,.0f} txn/s)",
+                "PASS" if med <= TARGET_MS[n] else "FAIL",
+            )
+        )
+    return rows
+
+
 def run() -> list[BenchRow]:
     organization = organization_get_or_create(name="bench-ingest")
     _cleanup(organization)
     tables_vacuum("ingestion_transaction", "ingestion_batch")
     key = api_key_create(organization=organization, name="bench").raw_key
-    client = Client()
-    rows: list[BenchRow] = []
-    # Enrichment must not run during the measurement: the enqueue is real but goes to a
-    # broker no worker listens to in this process; rows stay pending and are deleted after.
-    try:
-        for n, repeat in REPEAT.items():
-            bodies = iter([_payload(n, r) for r in range(repeat + 2)])
-            ref_bodies = iter([_payload(n, r) for r in range(3)])
+    original_enqueue: Any = ingestion_services._enqueue
+    # Enrichment must not run during the measurement: the enqueue is real (a message to the
+    # broker, as in production) but to a queue no worker consumes; rows stay pending and are
+    # deleted after, and the queue with them.
+    with private_queue("bench-ingest") as queue:
 
-            def post(bodies: Any = bodies) -> Any:
-                response = client.post(
-                    "/api/v1/integrations/transactions/",
-                    data=next(bodies),
-                    content_type="application/json",
-                    headers={"Authorization": f"Token {key}"},
-                )
-                assert response.status_code == 202, response.content[:500]
-                return response
+        def send(batch_id: uuid.UUID) -> None:
+            enrich_batch.apply_async((str(batch_id),), queue=queue)
 
-            def reference(bodies: Any = ref_bodies) -> None:
-                _reference(organization, next(bodies))
-
-            timed(post, 2)  # warm-up: connection, temp table, caches
-            times = timed(post, repeat)
-            ref = timed(reference, 3)
-            med, high = p50(times) * 1000, p95(times) * 1000
-            # SPEC §8 gives both ingest targets per batch (a rate, "≤ 200 ms per batch", and
-            # "≤ 40 ms") and says "p95" only where it means it (the summary): they are judged
-            # on the median run; the p95 is printed beside it.
-            rows.append(
-                BenchRow(
-                    f"ingest {n:,} txns/batch over HTTP (p50 / p95, {repeat} runs)",
-                    f"{med:.1f} / {high:.1f} ms  ({n / p50(times):,.0f} txn/s)",
-                    f">= {n / TARGET_MS[n] * 1000:,.0f} txn/s (p50 <= {TARGET_MS[n]:.0f} ms)"
-                    if n in THROUGHPUT_TARGETS
-                    else f"p50 <= {TARGET_MS[n]:.0f} ms",
-                    f"DRF serializer + bulk_create: {p50(ref) * 1000:.1f} ms "
-                    f"({n / p50(ref):,.0f} txn/s)",
-                    "PASS" if med <= TARGET_MS[n] else "FAIL",
-                )
-            )
-    finally:
-        _cleanup(organization)
-    return rows
+        ingestion_services._enqueue = send
+        try:
+            return _measure(Client(), key, organization)
+        finally:
+            ingestion_services._enqueue = original_enqueue
+            _cleanup(organization)
