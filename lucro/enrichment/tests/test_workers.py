@@ -261,3 +261,57 @@ def test_raising_enricher_retries_fails_then_retry_endpoint_completes(
         ("completed", None)
     }
     assert Batch.objects.get(pk=batch_id).status == "completed"
+
+
+AMQP_URL = os.environ.get("LUCRO_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _amqp_reachable() -> bool:
+    from kombu import Connection
+
+    try:
+        with Connection(AMQP_URL, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+def test_workers_on_rabbitmq_share_a_batch(
+    api: ApiClient, workers: Workers, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RabbitMQ must work as well as Redis: the same workers, an ``amqp://`` broker."""
+    from kombu import Connection, Exchange, Queue
+
+    from config.celery import app
+
+    if not _amqp_reachable():
+        if os.environ.get("LUCRO_REQUIRE_AMQP"):
+            pytest.fail(f"RabbitMQ is required (LUCRO_REQUIRE_AMQP) but {AMQP_URL} is down")
+        pytest.skip(f"no RabbitMQ at {AMQP_URL} (CI starts one and sets LUCRO_REQUIRE_AMQP)")
+    settings.INGEST_MAX_TRANSACTIONS = 6_000
+    with Connection(AMQP_URL) as amqp:
+
+        def send(batch_id: uuid.UUID | str) -> None:
+            app.send_task(
+                "lucro.enrichment.enrich_batch",
+                (str(batch_id),),
+                queue=workers.queue,
+                connection=amqp,
+            )
+
+        monkeypatch.setattr(ingestion_services, "_enqueue", send)
+        workers.start(2, CELERY_BROKER_URL=AMQP_URL, ENRICH_CHUNK_SIZE="500")
+        try:
+            batch_id = ingest(api.organization, 6_000)
+            wait_for(lambda: settled(batch_id), 120, "the batch on RabbitMQ", workers)
+            rows = Transaction.objects.filter(batch_id=batch_id)
+            assert set(rows.values_list("ingestion_status", "attempts").distinct()) == {
+                ("completed", 1)
+            }
+            assert Batch.objects.get(pk=batch_id).status == "completed"
+            assert "amqp://" in workers.log(0)
+        finally:
+            workers.stop_all()
+            name = workers.queue
+            Queue(name, Exchange(name, type="direct"), routing_key=name)(amqp).delete()
