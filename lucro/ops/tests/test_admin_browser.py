@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 
 from lucro.ingestion.models import IngestionStatus, Transaction
 from lucro.ops.tests.factories import failed_batch
@@ -51,6 +52,11 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             context.set_default_timeout(15_000)
             yield context.new_page()
         finally:
+            # The test's ORM calls inside Playwright's sync API got a connections["default"]
+            # wrapper of their own (observed: another object than the suite's, on the same
+            # thread), which the suite's teardown never closed: left open, it made dropping
+            # the PostgreSQL test database fail ("being accessed by other users").
+            connections.close_all()
             browser.close()
 
 
