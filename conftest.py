@@ -18,7 +18,15 @@ from lucro.core.testing import ApiClient, make_client
 def _clear_cache(settings: Any) -> None:
     from django.core.cache import cache
 
-    cache.clear()
+    # On Redis, only this project's keys ("lucro:1:*"): ``clear()`` is FLUSHDB, which also
+    # empties a broker (or anything else) sharing the database. Seen: a run whose cache
+    # database was another run's broker database made that run's real workers lose their
+    # queued tasks.
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    if delete_pattern is not None:
+        delete_pattern("*")
+    else:
+        cache.clear()
 
 
 @pytest.fixture
