@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 
 import pytest
@@ -46,6 +47,10 @@ def test_dockerfile_is_multi_stage_non_root_and_runs_gunicorn() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_with_its_config_serves_health(gunicorn_server: LiveGunicorn) -> None:
-    with urllib.request.urlopen(gunicorn_server.url + "/api/health/", timeout=10) as r:  # noqa: S310
-        assert r.status == 200
-        assert json.loads(r.read())["status"] == "ok"
+    try:
+        with urllib.request.urlopen(gunicorn_server.url + "/api/health/", timeout=10) as r:  # noqa: S310
+            status, body = r.status, r.read()
+    except urllib.error.HTTPError as exc:  # a 503 names the failing check: show it
+        status, body = exc.code, exc.read()
+    assert status == 200, body[:2000]
+    assert json.loads(body)["status"] == "ok"
