@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 import uuid
@@ -70,21 +71,34 @@ def tables_vacuum(*tables: str) -> None:
 
 
 @contextmanager
-def private_queue(prefix: str) -> Iterator[str]:
-    """Yield the name of a broker queue of the bench's own; purge and delete it afterwards.
+def private_queue(prefix: str) -> Iterator[tuple[str, dict[uuid.UUID, dt.datetime]]]:
+    """Send the enrichment of every batch ingested meanwhile to a queue of the bench's own.
 
-    Enrichment messages the bench sends go there: a worker running beside the bench (``make
-    run``) consumes only the default queue, so it neither competes for the CPU during a
-    measurement nor finds the messages later.
+    Yields the queue's name and, per batch, when its message was sent (after the ingest's
+    commit, as in production). A worker running beside the bench (``make run``) consumes
+    only the default queue, so it neither competes for the CPU during a measurement nor
+    finds the messages later: afterwards the queue is purged and deleted.
     """
+    from django.utils import timezone
     from kombu import Exchange, Queue
 
     from config.celery import app
+    from lucro.enrichment.tasks import enrich_batch
+    from lucro.ingestion import services as ingestion_services
 
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    sent: dict[uuid.UUID, dt.datetime] = {}
+
+    def send(batch_id: uuid.UUID) -> None:
+        sent[batch_id] = timezone.now()
+        enrich_batch.apply_async((str(batch_id),), queue=name)
+
+    original = ingestion_services._enqueue
+    ingestion_services._enqueue = send
     try:
-        yield name
+        yield name, sent
     finally:
+        ingestion_services._enqueue = original
         # Declared as Celery declares a queue named at send time (a direct exchange of the
         # same name), so that deleting it also removes its binding from the broker.
         with app.connection_for_write() as connection:

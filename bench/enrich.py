@@ -27,7 +27,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from bench.common import BenchRow, private_queue, tables_vacuum
 from lucro.enrichment import services
@@ -36,7 +35,7 @@ from lucro.enrichment.matcher import RuleSpec, normalize, precedence_key
 from lucro.enrichment.models import Category, Rule
 from lucro.enrichment.rules_version import rules_version_bump
 from lucro.ingestion import services as ingestion_services
-from lucro.ingestion.models import IngestionStatus, Transaction
+from lucro.ingestion.models import Batch, IngestionStatus, Transaction
 from lucro.tenancy.models import Organization
 
 TOTAL_RULES = 1_000
@@ -181,57 +180,48 @@ def _in_process_rate(organization: Organization, tag: str) -> tuple[float, int]:
     return TRANSACTIONS / elapsed, chunks
 
 
-def _worker_rate(organization: Organization, queue: str) -> float | None:
-    """Drain a batch with one real ``celery worker`` process; return rows/s (None: no worker)."""
-    from lucro.enrichment.tasks import enrich_batch
-    from lucro.ingestion.models import Batch
+def _finished_at(batch_id: uuid.UUID, timeout: float) -> dt.datetime | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = Batch.objects.filter(pk=batch_id, finished_at__isnull=False).values_list(
+            "finished_at", flat=True
+        )
+        if done:
+            return done[0]
+        time.sleep(0.1)  # the figure comes from finished_at: polling only ends the wait
+    return None
 
+
+def _worker_rate(organization: Organization) -> float | None:
+    """Drain a batch with one real ``celery worker`` process; return rows/s (None: no worker)."""
     # The queue is the bench's own: nothing else consumes it, and the worker takes nothing
     # else (its fan-out goes there too, through CELERY_QUEUE).
-    sent: dict[uuid.UUID, dt.datetime] = {}
-
-    def send(batch_id: uuid.UUID) -> None:  # after the ingest's commit, as in production
-        sent[batch_id] = timezone.now()
-        enrich_batch.apply_async((str(batch_id),), queue=queue)
-
-    ingestion_services._enqueue = send
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1"]
-    worker = subprocess.Popen(
-        [*command, "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue],
-        cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, "CELERY_QUEUE": queue, "LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-    def finished(batch_id: uuid.UUID, timeout: float) -> dt.datetime | None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            done = Batch.objects.filter(pk=batch_id, finished_at__isnull=False).values_list(
-                "finished_at", flat=True
-            )
-            if done:
-                return done[0]
-            time.sleep(0.1)  # the figure comes from finished_at: polling only ends the wait
-        return None
-
-    try:
-        # Warm up: the worker boots, connects and compiles its matcher on a small batch.
-        if finished(_ingest(organization, 100, "warm"), 120) is None:
-            return None
-        batch_id = _ingest(organization, TRANSACTIONS, "worker")
-        finished_at = finished(batch_id, 300)
-        if finished_at is None:
-            return None
-        return TRANSACTIONS / (finished_at - sent[batch_id]).total_seconds()
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
+    with private_queue("bench-enrich") as (queue, sent):
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1"]
+        worker = subprocess.Popen(
+            [*command, "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "CELERY_QUEUE": queue, "LOG_LEVEL": "WARNING"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=5)
+            # Warm up: the worker boots, connects and compiles its matcher on a small batch.
+            if _finished_at(_ingest(organization, 100, "warm"), 120) is None:
+                return None
+            batch_id = _ingest(organization, TRANSACTIONS, "worker")
+            finished_at = _finished_at(batch_id, 300)
+            if finished_at is None:
+                return None
+            return TRANSACTIONS / (finished_at - sent[batch_id]).total_seconds()
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(timeout=5)
 
 
 def run() -> list[BenchRow]:
@@ -255,8 +245,7 @@ def run() -> list[BenchRow]:
         ).count() / (RUNS * TRANSACTIONS)
         reference_batch = _ingest(organization, REFERENCE_SAMPLE, "r")
         reference = _reference(reference_batch, organization)
-        with private_queue("bench-enrich") as queue:
-            worker = _worker_rate(organization, queue)
+        worker = _worker_rate(organization)
     finally:
         ingestion_services._enqueue = original_enqueue
         with transaction.atomic():

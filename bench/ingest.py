@@ -19,8 +19,6 @@ from django.test import Client
 from rest_framework import serializers
 
 from bench.common import BenchRow, p50, p95, private_queue, tables_vacuum, timed
-from lucro.enrichment.tasks import enrich_batch
-from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.serializers import TransactionInSerializer
 from lucro.tenancy.models import Organization
@@ -161,18 +159,11 @@ def run() -> list[BenchRow]:
     _cleanup(organization)
     tables_vacuum("ingestion_transaction", "ingestion_batch")
     key = api_key_create(organization=organization, name="bench").raw_key
-    original_enqueue: Any = ingestion_services._enqueue
     # Enrichment must not run during the measurement: the enqueue is real (a message to the
     # broker, as in production) but to a queue no worker consumes; rows stay pending and are
     # deleted after, and the queue with them.
-    with private_queue("bench-ingest") as queue:
-
-        def send(batch_id: uuid.UUID) -> None:
-            enrich_batch.apply_async((str(batch_id),), queue=queue)
-
-        ingestion_services._enqueue = send
+    with private_queue("bench-ingest"):
         try:
             return _measure(Client(), key, organization)
         finally:
-            ingestion_services._enqueue = original_enqueue
             _cleanup(organization)

@@ -181,20 +181,19 @@ class Matcher:
             automaton.make_automaton()
             self._automaton = automaton
         self._cache: dict[str, tuple[int, ...]] = {}
-        # Per (field, sign): for each rank, 0 = never allowed, 1 = allowed, 2 = allowed for
-        # its own organization only. One byte lookup replaces three checks per candidate.
+        # Per (field, sign), one byte per rank (see ``_verdict``): one lookup replaces three
+        # checks per candidate.
         self._allowed_by: dict[tuple[int, int], bytes] = {
-            (field, sign): bytes(
-                0
-                if not self._fields[rank] & field or self._direction[rank] not in (0, sign)
-                else 1
-                if self._org[rank] is None
-                else 2
-                for rank in range(len(self.rules))
-            )
+            (field, sign): bytes(self._verdict(rank, field, sign) for rank in range(len(self)))
             for field in (_MERCHANT, _DESCRIPTION)
             for sign in (-1, 0, 1)
         }
+
+    def _verdict(self, rank: int, field: int, sign: int) -> int:
+        """0: the rule never applies here; 1: it applies; 2: only to its own organization."""
+        if not self._fields[rank] & field or self._direction[rank] not in (0, sign):
+            return 0
+        return 1 if self._org[rank] is None else 2
 
     def __len__(self) -> int:
         return len(self.rules)

@@ -106,10 +106,16 @@ class ChunkResult:
     retry_countdown: float = 0.0
 
 
-# Batches this process has already marked started, with their (immutable) received_at:
+# Batches this process has marked started (committed), with their immutable received_at:
 # a batch's later chunks then skip two queries. Bounded like any per-process cache.
 _started: dict[uuid.UUID, dt.datetime | None] = {}
 _STARTED_LIMIT = 10_000
+
+
+def _remember_started(batch_id: uuid.UUID, received_at: dt.datetime | None) -> None:
+    if len(_started) >= _STARTED_LIMIT:
+        _started.clear()
+    _started[batch_id] = received_at
 
 
 def _batch_started(batch_id: uuid.UUID, now: dt.datetime) -> dt.datetime | None:
@@ -120,9 +126,8 @@ def _batch_started(batch_id: uuid.UUID, now: dt.datetime) -> dt.datetime | None:
         status=Batch.Status.PROCESSING, started_at=now
     )
     received_at = Batch.objects.filter(pk=batch_id).values_list("received_at", flat=True).first()
-    if len(_started) >= _STARTED_LIMIT:
-        _started.clear()
-    _started[batch_id] = received_at
+    # Only once the mark is committed: a chunk rolled back must not skip it next time.
+    transaction.on_commit(lambda: _remember_started(batch_id, received_at))
     return received_at
 
 
@@ -206,11 +211,12 @@ def share_process(
     for done in range(1, share + 1):
         result = chunk_process(batch_id=batch_id, retry_token=retry_token)
         written += result.written
+        full = result.claimed == settings.ENRICH_CHUNK_SIZE  # else: nothing left to claim
         if result.retry_token is not None:
             return ShareResult(
-                written, result.retry_token, result.retry_countdown, unfinished=done < share
+                written, result.retry_token, result.retry_countdown, done < share and full
             )
-        if result.claimed < settings.ENRICH_CHUNK_SIZE:
+        if not full:
             break
     return ShareResult(written)
 

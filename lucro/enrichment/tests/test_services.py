@@ -273,3 +273,25 @@ def test_a_failing_chunk_ends_the_share_and_asks_for_the_rest(
     result = services.share_process(batch_id=batch_id)
     assert result.retry_token is not None and result.unfinished
     assert statuses(batch_id) == {"processing": 4, "pending": 8}
+
+
+def test_a_batch_start_is_remembered_only_once_committed(
+    api: ApiClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    batch_id = ingest(api, 3)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services._batch_started(batch_id, timezone.now())
+        raise RuntimeError("the chunk rolled back")
+    assert batch_id not in services._started
+    assert Batch.objects.get(pk=batch_id).status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        received_at = services._batch_started(batch_id, timezone.now())
+    batch = Batch.objects.get(pk=batch_id)
+    assert (batch.status, received_at) == ("processing", batch.received_at)
+    assert services._started[batch_id] == batch.received_at
