@@ -176,6 +176,9 @@ INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 20 * 1024 * 1024, minim
 INGEST_MAX_STRING_LENGTH = env_int("INGEST_MAX_STRING_LENGTH", 1024, minimum=16)
 # Django's own form limit must not cut the ingestion body before our own 413 check does.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
+# A batch transaction that loses a deadlock or serialization race is run again this many
+# times (with a short jittered backoff) before the request is answered 503 + Retry-After.
+INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 3, minimum=0)
 IDEMPOTENCY_RETENTION_DAYS = env_int("IDEMPOTENCY_RETENTION_DAYS", 30, minimum=1)
 
 ENRICHERS = env_list("ENRICHERS", ["lucro.enrichment.enrichers.RuleEnricher"])

@@ -3,4 +3,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from lucro.core.wsgi import ChunkedBodyMiddleware  # noqa: E402 - needs settings configured
+
+application = ChunkedBodyMiddleware(django_application)

@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 from django.core.exceptions import PermissionDenied
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -40,6 +40,7 @@ class ApplicationError(Exception):
         title: str | None = None,
         errors: Sequence[Mapping[str, str]] | None = None,
         extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -51,6 +52,7 @@ class ApplicationError(Exception):
             self.title = title
         self.errors = list(errors or [])
         self.extra = dict(extra or {})
+        self.headers = dict(headers or {})
 
     def as_problem(self) -> dict[str, Any]:
         """Return the problem document for this error."""
@@ -94,6 +96,36 @@ class UnsupportedMediaType(ApplicationError):
     status = 415
     code = "unsupported-media-type"
     title = "Unsupported media type"
+
+
+class ServiceUnavailable(ApplicationError):
+    """A transient failure the caller should retry after ``retry_after`` seconds."""
+
+    status = 503
+    code = "service-unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+def transient_db_error(exc: BaseException) -> str | None:
+    """Return why ``exc`` is a database error worth retrying, or None if it is not.
+
+    PostgreSQL's deadlock (40P01), serialization (40001) and lock-timeout (55P03) failures
+    abort only the transaction that got them: the same work, run again, normally commits.
+    SQLite's "database is locked" is its busy timeout running out behind another writer.
+    """
+    if not isinstance(exc, OperationalError):
+        return None
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if sqlstate == "40P01":
+        return "deadlock"
+    if sqlstate == "40001":
+        return "serialization"
+    if sqlstate == "55P03" or "database is locked" in str(exc):
+        return "lock-timeout"
+    return None
 
 
 def pointer_escape(token: str | int) -> str:
@@ -189,6 +221,10 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
             "A value in the request cannot be stored (for example a NUL "
             "character or an out-of-range number)."
         )
+    elif transient_db_error(exc) is not None:
+        # A deadlock or lock timeout outside a retrying service: the caller may retry.
+        logger.warning("transient_db_error", error=str(exc).splitlines()[0])
+        error = ServiceUnavailable("The database is busy; retry the request shortly.")
     elif isinstance(exc, drf_exceptions.APIException):
         error = _from_drf(exc)
         if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
@@ -205,9 +241,14 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
             title="Internal server error",
         )
     set_rollback()
-    return problem_response(error, headers)
+    return problem_response(error, {**error.headers, **headers})
 
 
 def problem_json_response(error: ApplicationError) -> JsonResponse:
     """Return a plain Django response (for code outside DRF views, e.g. handlers)."""
-    return JsonResponse(error.as_problem(), status=error.status, content_type=PROBLEM_CONTENT_TYPE)
+    response = JsonResponse(
+        error.as_problem(), status=error.status, content_type=PROBLEM_CONTENT_TYPE
+    )
+    for name, value in error.headers.items():
+        response[name] = value
+    return response

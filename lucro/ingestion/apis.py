@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from lucro.core.errors import PayloadTooLarge, UnsupportedMediaType
 from lucro.core.openapi import problem
+from lucro.core.params import ascii_int
 from lucro.ingestion.selectors import batch_detail
 from lucro.ingestion.serializers import (
     BatchDetailSerializer,
@@ -58,8 +59,8 @@ class IngestTransactionsApi(APIView):
         if not _is_json(request.content_type or ""):
             raise UnsupportedMediaType("Send the batch as application/json.")
         limit = settings.INGEST_MAX_BODY_BYTES
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > limit:
+        declared = ascii_int(request.META.get("CONTENT_LENGTH") or "0")
+        if declared is not None and declared > limit:
             raise PayloadTooLarge(f"The body is over {limit} bytes.")
         body = request.body
         if len(body) > limit:

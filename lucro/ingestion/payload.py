@@ -11,6 +11,7 @@ does the currency match it) are in ``services``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -20,6 +21,7 @@ import msgspec
 
 from lucro.core.currencies import MINOR_UNITS
 from lucro.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
+from lucro.core.params import DATE_MAX, DATE_MIN, date_in_range
 
 # Enough to correct a bad payload, small enough that a batch of garbage cannot make a
 # multi-megabyte error document.
@@ -28,6 +30,22 @@ MAX_REPORTED_ERRORS = 200
 MAX_AMOUNT_ADJUSTED_EXPONENT = 14
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
+
+# What SPEC §4 and the README accept, and nothing more: ``Decimal()`` and ``fromisoformat()``
+# alone also take "1_000", " 5 ", Arabic-Indic or full-width digits, "20250505" and
+# "2025-W01", none of which an integration means as money or a statement date.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,19}(?:\.[0-9]{1,19})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# RFC 3339 (``T`` or a space between date and time, seconds and fraction optional); a
+# datetime without an offset is taken as UTC, as Plaid's are.
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+_DATE_DETAIL = (
+    f"Must be a date (YYYY-MM-DD) or an RFC 3339 datetime, from {DATE_MIN} to {DATE_MAX}."
+)
+_AMOUNT_DETAIL = 'Must be a JSON number or a plain decimal string such as "-100.25".'
 
 
 # The parsed rows hold only scalars, so they are kept out of the cyclic garbage collector
@@ -92,17 +110,24 @@ class _Errors:
         raise ValidationFailed(detail, errors=self.items)
 
 
+def _malformed(detail: str) -> ApplicationError:
+    return ApplicationError(
+        detail, status=400, code="malformed-body", title="Malformed request body"
+    )
+
+
 def decode_body(body: bytes) -> Any:
     """Decode JSON with exact decimals; malformed JSON is a 400 problem."""
     try:
         return _decoder.decode(body)
     except msgspec.DecodeError as exc:
-        raise ApplicationError(
-            f"The body is not valid JSON: {exc}",
-            status=400,
-            code="malformed-body",
-            title="Malformed request body",
-        ) from exc
+        raise _malformed(f"The body is not valid JSON: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _malformed("The body is not valid UTF-8.") from exc
+    except RecursionError as exc:
+        # msgspec's C decoder stops at its own depth limit (before the interpreter's stack
+        # is at risk) and raises this; no batch is nested more than three levels deep.
+        raise _malformed("The body is nested too deeply.") from exc
 
 
 class _Parser:
@@ -149,29 +174,22 @@ class _Parser:
             parsed = _parse_date(value)
             self._dates[value] = parsed
         if parsed is None:
-            self.errors.add(pointer, "Must be an ISO 8601 date (YYYY-MM-DD) or datetime.")
+            self.errors.add(pointer, _DATE_DETAIL)
         return parsed
 
     def amount(self, value: Any, currency: str | None, pointer: str) -> Decimal | None:
         if value is None:
             self.errors.add(pointer, "This field is required.")
             return None
+        amount: Decimal | None = None
         if type(value) is Decimal:
             amount = value
         elif type(value) is int:
             amount = Decimal(value)
         elif type(value) is str:
-            text = value.strip()
-            if len(text) > 40:
-                self.errors.add(pointer, "Must be a decimal number.")
-                return None
-            try:
-                amount = Decimal(text)
-            except ArithmeticError:
-                self.errors.add(pointer, "Must be a decimal number.")
-                return None
-        else:
-            self.errors.add(pointer, "Must be a number or a decimal string.")
+            amount = _plain_decimal(value)
+        if amount is None:
+            self.errors.add(pointer, _AMOUNT_DETAIL)
             return None
         if not amount.is_finite():
             self.errors.add(pointer, "Must be a finite number.")
@@ -286,27 +304,37 @@ class _Parser:
         )
 
 
+def _plain_decimal(text: str) -> Decimal | None:
+    """Return the amount a plain decimal string states, or None if it is not one."""
+    return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else None
+
+
 def _parse_date(value: str) -> tuple[dt.date, dt.datetime | None] | None:
-    """Return (UTC date, original timestamp or None) for an ISO date or datetime."""
+    """Return (UTC date, original timestamp or None) for a date or an RFC 3339 datetime.
+
+    None when the text is neither, or when the date falls outside [DATE_MIN, DATE_MAX].
+    """
     if len(value) == 10:
+        if not _ISO_DATE.fullmatch(value):
+            return None
         try:
-            return dt.date.fromisoformat(value), None
+            day = dt.date.fromisoformat(value)
         except ValueError:
             return None
-    if len(value) > 40:
+        return (day, None) if date_in_range(day) else None
+    if len(value) > 40 or not _ISO_DATETIME.fullmatch(value):
         return None
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
     if moment.tzinfo is None:
-        # A datetime without an offset is taken as UTC, as Plaid's dates are.
         moment = moment.replace(tzinfo=dt.UTC)
     try:
         utc = moment.astimezone(dt.UTC)
     except (OverflowError, ValueError):
         return None
-    return utc.date(), utc
+    return (utc.date(), utc) if date_in_range(utc.date()) else None
 
 
 @cache
@@ -340,7 +368,10 @@ def _fast_decoder(max_string: int) -> msgspec.json.Decoder[Any]:
         [
             ("transaction_id", short),
             ("account_id", short),
-            ("amount", Decimal),
+            # Raw, not Decimal: msgspec's Decimal also takes "1_000", " 5 " and non-ASCII
+            # digits from a string; _fast_amount applies the plain-decimal rule instead
+            # (≈ 3 ms per 10 000 rows, measured).
+            ("amount", msgspec.Raw),
             ("iso_currency_code", currency),
             ("date", datestr),
             ("authorized_date", datestr | None, None),
@@ -363,6 +394,19 @@ def _fast_decoder(max_string: int) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(fast_batch)
 
 
+def _fast_amount(raw: bytes) -> Decimal | None:
+    """Return the amount of a raw JSON value: a number, or a plain decimal string."""
+    if raw[:1] == b'"':
+        # An escape (a backslash) can only hide something that is not a plain decimal.
+        return None if b"\\" in raw else _plain_decimal(raw[1:-1].decode())
+    # Anything else the typed decoder let through is a valid JSON number (or a literal,
+    # which Decimal refuses: the thorough pass reports it).
+    try:
+        return Decimal(raw.decode())
+    except ArithmeticError:
+        return None
+
+
 def _parse_fast(
     body: bytes, max_transactions: int, max_string: int, header_key: str | None
 ) -> BatchIn | None:
@@ -372,13 +416,15 @@ def _parse_fast(
         return None
     try:
         fast = _fast_decoder(max_string).decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        # ValueError covers invalid UTF-8; RecursionError is msgspec's own depth limit.
         return None
     n = len(fast.transactions)
     if not 0 < n <= max_transactions or (fast.total_transactions not in (None, n)):
         return None
     if fast.request_id is not None and (
-        not fast.request_id.strip() or (header_key is not None and fast.request_id != header_key)
+        not _valid_key(fast.request_id)
+        or (header_key is not None and fast.request_id != header_key)
     ):
         return None
     accounts = []
@@ -395,8 +441,13 @@ def _parse_fast(
     out: list[TransactionIn] = []
     append = out.append
     for t in fast.transactions:
-        amount = t.amount
-        if not amount.is_finite() or not amount or amount.adjusted() > MAX_AMOUNT_ADJUSTED_EXPONENT:
+        amount = _fast_amount(bytes(t.amount))
+        if (
+            amount is None
+            or not amount.is_finite()
+            or not amount
+            or amount.adjusted() > MAX_AMOUNT_ADJUSTED_EXPONENT
+        ):
             return None
         exponent = amount.as_tuple().exponent
         if -exponent > minor[t.iso_currency_code]:  # type: ignore[operator]
@@ -437,10 +488,25 @@ def _parse_fast(
     return BatchIn(accounts, out, fast.request_id or header_key, fast.total_transactions)
 
 
+def _valid_key(key: str) -> bool:
+    """Return whether ``key`` can be an idempotency key (as ``request_id`` is checked)."""
+    return bool(key.strip()) and len(key) <= 255 and key.isprintable()
+
+
 def parse_batch(
     body: bytes, *, max_transactions: int, max_string: int, header_key: str | None
 ) -> BatchIn:
     """Decode and validate ``body``; raise a problem listing every invalid field."""
+    if header_key is not None and not _valid_key(header_key):
+        raise ValidationFailed(
+            "The Idempotency-Key header is invalid; nothing was stored.",
+            errors=[
+                {
+                    "pointer": "#/headers/Idempotency-Key",
+                    "detail": "Must be 1 to 255 printable characters, not all blank.",
+                }
+            ],
+        )
     fast = _parse_fast(body, max_transactions, max_string, header_key)
     if fast is not None:
         return fast
@@ -472,13 +538,8 @@ def parse_batch(
         )
 
     request_id = data.get("request_id")
-    if request_id is not None and (
-        type(request_id) is not str
-        or not request_id.strip()
-        or len(request_id) > 255
-        or "\x00" in request_id
-    ):
-        errors.add("/request_id", "Must be a non-blank string of at most 255 characters.")
+    if request_id is not None and (type(request_id) is not str or not _valid_key(request_id)):
+        errors.add("/request_id", "Must be a non-blank string of at most 255 printable characters.")
         request_id = None
     if request_id is not None and header_key is not None and request_id != header_key:
         errors.add("/request_id", "Differs from the Idempotency-Key header.")

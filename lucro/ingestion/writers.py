@@ -112,6 +112,10 @@ def uuid7_block(count: int) -> list[uuid.UUID]:
 
 
 # A changed row goes back to the queue; a manual category is the user's and survives.
+# Rows are inserted in key order, so every batch locks the rows it shares with another in
+# the same order: without the ORDER BY, 8 clients sending overlapping shuffled ids
+# deadlocked on 105 of 120 requests. ``COLLATE "C"`` sorts by bytes (cheaper than the
+# database's locale; any order works, as long as every writer uses the same one).
 _UPSERT = f"""
 WITH written AS (
     INSERT INTO ingestion_transaction AS t (
@@ -124,6 +128,7 @@ WITH written AS (
            s.description, s.merchant_name, s.payment_channel, s.pending,
            '{CategorySource.NONE}', '{IngestionStatus.PENDING}', 0, %(now)s, %(now)s
     FROM lucro_ingest_stage s
+    ORDER BY s.account_id, s.transaction_id COLLATE "C"
     ON CONFLICT (account_id, transaction_id) DO UPDATE SET
         {_SET_CONTENT},
         batch_id = EXCLUDED.batch_id,

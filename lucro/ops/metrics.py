@@ -29,6 +29,11 @@ from prometheus_client import (
 TRANSACTIONS_INGESTED = Counter(
     "lucro_transactions_ingested_total", "Transactions received, by outcome.", ["outcome"]
 )
+INGEST_RETRIES = Counter(
+    "lucro_ingest_retries_total",
+    "Batch transactions run again after a deadlock or serialization failure.",
+    ["reason"],
+)
 BATCHES_FINISHED = Counter(
     "lucro_batches_finished_total", "Batches that reached a final status.", ["status"]
 )

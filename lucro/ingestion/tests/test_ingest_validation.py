@@ -80,6 +80,28 @@ _DELETE = object()
         ({"merchant_name": "bad\x00byte"}, "/transactions/3/merchant_name"),
         ({"account_id": "acc_unknown"}, "/transactions/3/account_id"),
         ({"transaction_id": "tx_1"}, "/transactions/3/transaction_id"),  # duplicate in payload
+        # Only a JSON number or a plain decimal string is an amount (issue 10).
+        ({"amount": "1_000"}, "/transactions/3/amount"),
+        ({"amount": " 5 "}, "/transactions/3/amount"),
+        ({"amount": "-5 "}, "/transactions/3/amount"),
+        ({"amount": "١٢٫٥"}, "/transactions/3/amount"),  # Arabic-Indic digits
+        ({"amount": "１２"}, "/transactions/3/amount"),  # full-width digits
+        ({"amount": "+5"}, "/transactions/3/amount"),
+        ({"amount": "1e3"}, "/transactions/3/amount"),
+        ({"amount": ".5"}, "/transactions/3/amount"),
+        ({"amount": "5."}, "/transactions/3/amount"),
+        # Only YYYY-MM-DD or an RFC 3339 datetime, within the sane range.
+        ({"date": "20250505"}, "/transactions/3/date"),
+        ({"date": "2025-W01"}, "/transactions/3/date"),
+        ({"date": "2025-W01-1"}, "/transactions/3/date"),
+        ({"date": "2025-05-05T10"}, "/transactions/3/date"),
+        ({"date": "２０２５-05-05"}, "/transactions/3/date"),
+        ({"date": "9999-12-31"}, "/transactions/3/date"),
+        ({"date": "9999-12-31T23:59:59Z"}, "/transactions/3/date"),
+        ({"date": "0001-01-01"}, "/transactions/3/date"),
+        ({"date": "1899-12-31"}, "/transactions/3/date"),
+        ({"date": "2101-01-01"}, "/transactions/3/date"),
+        ({"authorized_date": "9999-12-31"}, "/transactions/3/authorized_date"),
     ],
 )
 def test_one_invalid_item_writes_nothing(api, changes, pointer):
@@ -153,11 +175,43 @@ def test_currency_minor_units(api):
         b"  ",
         b"\xff\xfe",
         b'{"a": "\\ud800"}',
+        # Issue 10: these answered 500 (RecursionError, UnicodeDecodeError).
+        b"[" * 1000 + b"]" * 1000,
+        b'{"accounts": ' + b"[" * 5000 + b"]" * 5000 + b', "transactions": []}',
+        b'{"extra": ' + b'{"a": ' * 2000 + b"1" + b"}" * 2000 + b"}",
+        b'{"accounts": [], "transactions": [{"name": "caf\xe9"}]}',
+        b'{"accounts": [], "transactions": [], "request_id": "\xff\xfe"}',
     ],
 )
 def test_malformed_json_is_400(api, raw):
     body = assert_problem(api.post(URL, raw=raw), 400)
     assert body["detail"]
+    assert_nothing_written()
+
+
+def test_valid_amount_and_date_forms_are_accepted(api):
+    payload = make_batch(4)
+    forms = [
+        ("-12.50", "2025-10-30"),
+        (-12.5, "2025-10-30T08:00:00Z"),
+        ("-12", "2025-10-30T08:00:00.123456+02:00"),
+        (-1e1, "2025-10-30 08:00"),
+    ]
+    for txn, (amount, date) in zip(payload["transactions"], forms, strict=True):
+        txn["amount"] = amount
+        txn["date"] = date
+    response = api.post(URL, payload)
+    assert response.status_code == 202, response.content
+    assert response.json()["created"] == 4
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 256, "   ", "line\nbreak", "nul\x00byte"], ids=["long", "blank", "nl", "nul"]
+)
+def test_an_invalid_idempotency_key_header_is_named(api, key):
+    response = api.post(URL, make_batch(1), headers={"Idempotency-Key": key})
+    body = assert_problem(response, 400)
+    assert pointers(body) == {"#/headers/Idempotency-Key"}
     assert_nothing_written()
 
 
