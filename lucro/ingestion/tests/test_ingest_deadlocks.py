@@ -240,3 +240,37 @@ def test_a_deadlock_past_the_retry_budget_is_503(settings):
     retry = api.post(URL, payload)
     assert retry.status_code == 202
     assert retry.json()["updated"] == 50
+
+
+def test_an_unchanged_account_is_not_locked_by_an_ingest():
+    """Batches that only name an account (the usual case) do not queue behind each other."""
+    api = make_client("Account Lock Org")
+    account = {"account_id": "acc", "name": "Main", "type": "depository"}
+    assert (
+        api.post(URL, {"accounts": [account], "transactions": [_txn(0, "acc")]}).status_code == 202
+    )
+    other = connections.create_connection("default")
+    result: dict[str, Any] = {}
+
+    def ingest() -> None:
+        try:
+            payload = {"accounts": [account], "transactions": [_txn(1, "acc")]}
+            result["status"] = api.post(URL, payload).status_code
+        finally:
+            connection.close()
+
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            # Another ingest's open transaction holding the account row.
+            cursor.execute("SELECT 1 FROM ingestion_account WHERE account_id = 'acc' FOR UPDATE")
+            thread = threading.Thread(target=ingest)
+            thread.start()
+            thread.join(timeout=10)
+            blocked = thread.is_alive()
+        other.rollback()
+    finally:
+        other.close()
+    thread.join(timeout=30)
+    assert not blocked, "the ingest waited on a lock of an account it did not change"
+    assert result["status"] == 202
