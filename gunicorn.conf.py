@@ -46,3 +46,15 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def _problem_error_pages() -> None:
+    """gunicorn's own 400/414/431 answers become problem+json (lucro/ops/gunicorn_errors.py)."""
+    from gunicorn import util
+
+    from lucro.ops.gunicorn_errors import write_problem
+
+    util.write_error = write_problem
+
+
+_problem_error_pages()

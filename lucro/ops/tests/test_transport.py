@@ -59,3 +59,28 @@ def test_a_chunked_body_over_the_limit_is_413(gunicorn_server: LiveGunicorn) -> 
     assert content_type == "application/problem+json"
     assert json.loads(body)["status"] == 413
     assert not Batch.objects.filter(organization=api.organization).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/api/v1/transactions/?q=" + "x" * 9000, {}, 414),
+        ("/api/live/", {"X-Big": "y" * 9000}, 431),
+        ("/api/live/", {f"X-H{i}": "1" for i in range(120)}, 431),
+    ],
+    ids=["long-uri", "long-header", "many-headers"],
+)
+def test_gunicorn_refusals_are_problem_json(
+    gunicorn_server: LiveGunicorn, path: str, headers: dict[str, str], status: int
+) -> None:
+    parts = urlsplit(gunicorn_server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == status
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert json.loads(body)["status"] == status
