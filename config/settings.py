@@ -212,7 +212,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["lucro.tenancy.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["lucro.tenancy.permissions.HasOrganization"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lucro.core.parsers.BoundedJSONParser"],
+    # OPTIONS answers 405: the OpenAPI schema describes the API, and DRF's metadata reply
+    # rendered through the docs page's HTML template was a 500.
+    "DEFAULT_METADATA_CLASS": None,
     "EXCEPTION_HANDLER": "lucro.core.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "lucro.core.openapi.LucroAutoSchema",
     "UNAUTHENTICATED_USER": None,

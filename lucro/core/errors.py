@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DataError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -213,6 +214,13 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
         error = ApplicationError(
             "Permission denied.", status=403, code="forbidden", title="Forbidden"
         )
+    elif isinstance(exc, RequestDataTooBig):
+        # Raised by ``request.body`` past DATA_UPLOAD_MAX_MEMORY_SIZE, inside the view.
+        error = PayloadTooLarge("The request body is too large.")
+    elif isinstance(exc, SuspiciousOperation):
+        # What Django itself answers 400 outside a view (too many fields, a bad header).
+        logger.warning("suspicious_request", error=type(exc).__name__)
+        error = ApplicationError("The request is malformed.", status=400)
     elif isinstance(exc, DataError):
         # A value the database cannot hold (a NUL byte in text on PostgreSQL, a number out
         # of range) that slipped past a serializer: the caller's input, not our failure.
@@ -241,6 +249,12 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
             title="Internal server error",
         )
     set_rollback()
+    request = context.get("request")
+    if request is not None:
+        # A problem is JSON whatever the view renders otherwise (the schema's YAML, the docs
+        # page's HTML) and whatever the Accept header asked for (a 406 included).
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
     return problem_response(error, {**error.headers, **headers})
 
 

@@ -6,9 +6,7 @@ stable while rows are added, where an offset would skip or repeat them.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -16,6 +14,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 
 from lucro.core.errors import ValidationFailed
+from lucro.core.params import ascii_int, cursor_decode, cursor_encode, iso_datetime
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -23,27 +22,30 @@ MAX_LIMIT = 500
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    limit = ascii_int(raw)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(
             f"limit must be an integer from 1 to {MAX_LIMIT}.",
-            errors=[{"pointer": "#/limit", "detail": "Out of range."}],
+            errors=[{"pointer": "/limit", "detail": f"An integer from 1 to {MAX_LIMIT}."}],
         )
-    return int(raw)
+    return limit
 
 
 def _decode(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
+    parts = cursor_decode(cursor, 2)
     try:
-        created, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return dt.datetime.fromisoformat(created), uuid.UUID(pk)
-    except (ValueError, TypeError) as exc:
+        if parts is None:
+            raise ValueError(cursor)
+        return iso_datetime(parts[0]), uuid.UUID(parts[1])
+    except ValueError as exc:
         raise ValidationFailed(
             "The cursor is not one this API returned.",
-            errors=[{"pointer": "#/cursor", "detail": "Invalid."}],
+            errors=[{"pointer": "/cursor", "detail": "Use the next link of a previous page."}],
         ) from exc
 
 
 def _encode(created: dt.datetime, pk: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created.isoformat(), str(pk)]).encode()).decode()
+    return cursor_encode([created.isoformat(), str(pk)])
 
 
 def paginate(request: Request, queryset: QuerySet[Any]) -> tuple[list[Any], str | None]:

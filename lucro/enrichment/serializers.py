@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from lucro.core.fields import IsoDateField
 from lucro.enrichment.models import Category, Rule
 
 
@@ -117,8 +118,8 @@ class RerunInSerializer(serializers.Serializer):
         allow_empty=False,
         max_length=10_000,
     )
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    start_date = IsoDateField(required=False)
+    end_date = IsoDateField(required=False)
     only_uncategorised = serializers.BooleanField(default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,6 @@ account's version (``lucro.reports.cache``), which every write to the account bu
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from django.db import connection
 
 from lucro.core.currencies import format_money
 from lucro.core.errors import NotFound, ValidationFailed
+from lucro.core.params import iso_date
 from lucro.ingestion.models import Account
 from lucro.reports.cache import account_version
 from lucro.reports.models import UNCATEGORISED
@@ -39,7 +39,6 @@ LEVELS = ("primary", "detailed")
 INTERVALS = ("day", "week", "month")
 STATUSES = ("pending", "processing", "completed", "failed")
 TOP_CATEGORIES = 3
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FOUR_PLACES = Decimal("0.0001")
 
 
@@ -60,13 +59,11 @@ def _parse_date(
         errors.append({"pointer": f"/{name}", "detail": f"{name} is required (YYYY-MM-DD)."})
         return None
     try:
-        if not DATE_RE.match(raw):
-            raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.append(
-            {"pointer": f"/{name}", "detail": f"{name} must be a date in the form YYYY-MM-DD."}
-        )
+        # Bounded: the period arithmetic below (a day after the end, the month after, the
+        # Monday before) overflows at date.max and date.min.
+        return iso_date(raw)
+    except ValueError as exc:
+        errors.append({"pointer": f"/{name}", "detail": f"{name} {exc}"})
         return None
 
 
