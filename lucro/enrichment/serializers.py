@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from lucro.core.params import DATE_MAX, DATE_MIN, date_in_range
 from lucro.enrichment.models import Category, Rule
+from lucro.ingestion.serializers import BatchScopeSerializer, LinksSerializer
 
 
 class CategoryBriefSerializer(serializers.Serializer):
@@ -116,10 +120,17 @@ class RerunInSerializer(serializers.Serializer):
         required=False,
         allow_empty=False,
         max_length=10_000,
+        help_text="Your account ids; omitted: every account. An unknown id is a 400.",
     )
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     only_uncategorised = serializers.BooleanField(default=False)
+
+    def validate_start_date(self, value: dt.date) -> dt.date:
+        return _date_in_range(value)
+
+    def validate_end_date(self, value: dt.date) -> dt.date:
+        return _date_in_range(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start_date"), attrs.get("end_date")
@@ -128,9 +139,35 @@ class RerunInSerializer(serializers.Serializer):
         return attrs
 
 
+def _date_in_range(value: dt.date) -> dt.date:
+    if not date_in_range(value):
+        raise serializers.ValidationError(f"Must be between {DATE_MIN} and {DATE_MAX}.")
+    return value
+
+
 class RerunOutSerializer(serializers.Serializer):
-    batch_id = serializers.UUIDField()
+    batch_id = serializers.UUIDField(help_text="The job: follow `links.self` for its progress.")
     kind = serializers.CharField()
-    status = serializers.CharField()
-    total_transactions = serializers.IntegerField()
-    links = serializers.DictField(child=serializers.CharField())
+    status = serializers.ChoiceField(choices=["pending", "processing", "completed", "failed"])
+    total_transactions = serializers.IntegerField(
+        allow_null=True,
+        help_text="Null: the workers select the rows in chunks after this answer; the job's "
+        "status document gives the total once the selection is over.",
+    )
+    scope = BatchScopeSerializer()
+    links = LinksSerializer()
+
+
+RerunConflictSerializer = inline_serializer(
+    name="RerunConflictProblem",
+    fields={
+        "type": serializers.URLField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "batch_id": serializers.UUIDField(help_text="The running re-run that overlaps."),
+        "links": inline_serializer(
+            name="RerunConflictLinks", fields={"batch": serializers.CharField()}
+        ),
+    },
+)
