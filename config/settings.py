@@ -189,6 +189,8 @@ ENRICH_VISIBILITY_TIMEOUT = env_int("ENRICH_VISIBILITY_TIMEOUT", 300, minimum=1)
 ENRICH_SWEEP_INTERVAL = env_float("ENRICH_SWEEP_INTERVAL", 30.0)
 ENRICH_SIMULATED_LATENCY = env_range("ENRICH_SIMULATED_LATENCY")
 ENRICH_RETRY_BACKOFF = env_float("ENRICH_RETRY_BACKOFF", 2.0)
+# Rows one re-run selection chunk moves into its job, in one transaction (docs/enrichment.md).
+RERUN_CHUNK_SIZE = env_int("RERUN_CHUNK_SIZE", 5_000, minimum=1)
 # The sweeper (lucro.enrichment.services.sweep) runs under `celery beat`: stuck rows back to
 # pending, lost batch messages re-queued. Its own expiry keeps a backlog of sweeps from
 # piling up behind a busy queue.

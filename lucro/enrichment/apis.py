@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from lucro.enrichment.pagination import paginate
 from lucro.enrichment.serializers import (
     CategoryListOutSerializer,
     CategoryOutSerializer,
+    RerunConflictSerializer,
     RerunInSerializer,
     RerunOutSerializer,
     RetryOutSerializer,
@@ -181,23 +182,29 @@ class CategorisationRerunApi(APIView):
     @extend_schema(
         operation_id="categorisation_rerun",
         request=RerunInSerializer,
-        responses={202: RerunOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+        responses={
+            202: RerunOutSerializer,
+            400: INVALID,
+            401: UNAUTHORIZED,
+            (409, "application/problem+json"): OpenApiResponse(
+                RerunConflictSerializer,
+                description="A re-run of an overlapping scope is still running (named).",
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = RerunInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        batch = services.categorisation_rerun(
+        job = services.categorisation_rerun(
             organization=request_organization(request), **data.validated_data
         )
-        location = batch_location(batch.id)
-        return Response(
-            {
-                "batch_id": str(batch.id),
-                "kind": batch.kind,
-                "status": batch.status,
-                "total_transactions": batch.total_transactions,
-                "links": {"self": location},
-            },
-            status=202,
-            headers={"Location": location},
-        )
+        location = batch_location(job.id)
+        body = {
+            "batch_id": job.id,
+            "kind": job.kind,
+            "status": job.status,
+            "total_transactions": job.total_transactions,
+            "scope": job.scope,
+            "links": {"self": location},
+        }
+        return Response(RerunOutSerializer(body).data, status=202, headers={"Location": location})

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from lucro.core.fields import IsoDateField
 from lucro.enrichment.models import Category, Rule
+from lucro.ingestion.serializers import BatchScopeSerializer, LinksSerializer
 
 
 class CategoryBriefSerializer(serializers.Serializer):
@@ -117,6 +120,7 @@ class RerunInSerializer(serializers.Serializer):
         required=False,
         allow_empty=False,
         max_length=10_000,
+        help_text="Your account ids; omitted: every account. An unknown id is a 400.",
     )
     start_date = IsoDateField(required=False)
     end_date = IsoDateField(required=False)
@@ -130,8 +134,28 @@ class RerunInSerializer(serializers.Serializer):
 
 
 class RerunOutSerializer(serializers.Serializer):
-    batch_id = serializers.UUIDField()
+    batch_id = serializers.UUIDField(help_text="The job: follow `links.self` for its progress.")
     kind = serializers.CharField()
-    status = serializers.CharField()
-    total_transactions = serializers.IntegerField()
-    links = serializers.DictField(child=serializers.CharField())
+    status = serializers.ChoiceField(choices=["pending", "processing", "completed", "failed"])
+    total_transactions = serializers.IntegerField(
+        allow_null=True,
+        help_text="Null: the workers select the rows in chunks after this answer; the job's "
+        "status document gives the total once the selection is over.",
+    )
+    scope = BatchScopeSerializer()
+    links = LinksSerializer()
+
+
+RerunConflictSerializer = inline_serializer(
+    name="RerunConflictProblem",
+    fields={
+        "type": serializers.URLField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "batch_id": serializers.UUIDField(help_text="The running re-run that overlaps."),
+        "links": inline_serializer(
+            name="RerunConflictLinks", fields={"batch": serializers.CharField()}
+        ),
+    },
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.db import OperationalError
 
 from lucro.enrichment import services
 
@@ -32,6 +33,20 @@ def enrich_chunk(batch_id: str, retry_token: str | None = None) -> int:
     if result.unfinished:
         enrich_chunk.delay(batch_id)  # the rest of the share, without waiting for the retry
     return result.written
+
+
+# A deadlock victim, a serialization failure, a dropped connection: transient, so retried
+# with backoff. Should every retry fail, the sweeper queues the job again later.
+@shared_task(
+    name="lucro.enrichment.rerun_select",
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def rerun_select(batch_id: str) -> int:
+    """Move the next chunk of a re-run's scope into its job (the next chunk queues itself)."""
+    return services.rerun_select_chunk(batch_id=batch_id).moved
 
 
 @shared_task(name="lucro.enrichment.sweep")

@@ -118,11 +118,12 @@ class BatchAdmin(admin.ModelAdmin):
         "created_count",
         "updated_count",
         "unchanged_count",
+        "scope",
         "received_at",
         "started_at",
         "finished_at",
     )
-    exclude = ("request_hash", "response")
+    exclude = ("request_hash", "response", "selection_cursor")
     actions = ("retry_failed",)
 
     @admin.display(description="pending / processing / completed / failed")

@@ -53,7 +53,11 @@ class Account(models.Model):
 
 
 class Batch(models.Model):
-    """One ingestion request and the state of its enrichment."""
+    """One ingestion request, or one re-categorisation job, and the state of its enrichment."""
+
+    class Kind(models.TextChoices):
+        INGEST = "ingest", "Ingest"
+        RERUN = "rerun", "Re-categorisation"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -74,7 +78,10 @@ class Batch(models.Model):
         help_text="The key that sent the batch.",
     )
     kind = models.CharField(
-        max_length=16, default="ingest", help_text="ingest, or rerun for a re-categorisation job."
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.INGEST,
+        help_text="ingest, or rerun for a re-categorisation job.",
     )
     request_id = models.CharField(
         max_length=255,
@@ -85,12 +92,27 @@ class Batch(models.Model):
     request_hash = models.CharField(max_length=64, blank=True)
     correlation_id = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    total_transactions = models.PositiveIntegerField(default=0)
+    # Null only while a re-run is still selecting its rows (in chunks, in the workers): the
+    # batch cannot finish before its row set is complete.
+    total_transactions = models.PositiveIntegerField(
+        default=0, null=True, help_text="Empty while a re-run is still selecting its rows."
+    )
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     response = models.JSONField(
         null=True, blank=True, help_text="The 202 body, replayed for a repeated request."
+    )
+    scope = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A re-run's filters: account_ids, start_date, end_date, only_uncategorised.",
+    )
+    selection_cursor = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="How far a re-run's selection has got: the last (account, date, id) it "
+        "moved and how many rows so far.",
     )
     received_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +126,11 @@ class Batch(models.Model):
                 fields=["organization", "request_id"],
                 condition=Q(request_id__isnull=False),
                 name="batch_unique_request_id_per_org",
+            ),
+            # Only a re-run may leave its size open (while it selects its rows).
+            models.CheckConstraint(
+                condition=Q(kind="rerun") | Q(total_transactions__isnull=False),
+                name="batch_total_known_unless_rerun",
             ),
         ]
         indexes = [

@@ -43,10 +43,14 @@ def batch_status_counts(*, batch: Batch) -> dict[str, int]:
     return counts
 
 
-def batch_status_from_counts(counts: dict[str, int]) -> str:
-    """Derive a batch's status from its rows' statuses (SPEC §5)."""
+def batch_status_from_counts(counts: dict[str, int], *, selecting: bool = False) -> str:
+    """Derive a batch's status from its rows' statuses (SPEC §5).
+
+    ``selecting``: a re-run still moving rows into the batch is not finished, whatever its
+    rows so far say.
+    """
     in_flight = counts["pending"] + counts["processing"]
-    if in_flight == 0:
+    if in_flight == 0 and not selecting:
         return Batch.Status.FAILED if counts["failed"] else Batch.Status.COMPLETED
     if counts["processing"] or counts["completed"] or counts["failed"]:
         return Batch.Status.PROCESSING
@@ -60,7 +64,7 @@ def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]
     return {
         "batch_id": str(batch.id),
         "kind": batch.kind,
-        "status": batch_status_from_counts(counts),
+        "status": batch_status_from_counts(counts, selecting=batch.total_transactions is None),
         "request_id": batch.request_id,
         "total_transactions": batch.total_transactions,
         "created": batch.created_count,
@@ -70,5 +74,6 @@ def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]
         "received_at": batch.received_at,
         "started_at": batch.started_at,
         "finished_at": batch.finished_at,
+        "scope": batch.scope,
         "links": {"self": batch_location(batch.id)},
     }

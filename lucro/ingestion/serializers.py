@@ -64,8 +64,24 @@ class StatusCountsSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
 
 
+class BatchScopeSerializer(serializers.Serializer):
+    """What a re-run covers, as it was asked for (null bounds: unbounded)."""
+
+    account_ids = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="Null: every account."
+    )
+    start_date = serializers.DateField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+    only_uncategorised = serializers.BooleanField()
+
+
 class BatchDetailSerializer(IngestResponseSerializer):
     kind = serializers.CharField()
+    total_transactions = serializers.IntegerField(
+        allow_null=True,
+        help_text="Null while a re-run is still selecting its rows (then `status` is not final).",
+    )
+    scope = BatchScopeSerializer(allow_null=True, help_text="A re-run's filters; null for ingest.")
     counts = StatusCountsSerializer()
     received_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)

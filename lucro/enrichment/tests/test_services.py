@@ -161,34 +161,6 @@ def test_sweeper_requeues_batches_whose_message_was_lost(
     assert sent == [str(batch_id)]
 
 
-def test_rerun_moves_settled_non_manual_rows_into_a_rerun_batch(api: ApiClient) -> None:
-    batch_id = ingest(api, 4, name="QQRERUN", merchant_name=None)
-    drain(batch_id)
-    assert Transaction.objects.filter(batch_id=batch_id, category__isnull=True).count() == 4
-    Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
-        category_source=CategorySource.MANUAL, category=category("food-and-drink-coffee")
-    )
-    add_rule("qqrerun", "general-merchandise-online-marketplaces", organization=api.organization)
-    response = api.post("/api/v1/categorisation/rerun/", {"only_uncategorised": True})
-    assert response.status_code == 202, response.content
-    body = response.json()
-    assert response["Location"] == f"/api/v1/batches/{body['batch_id']}/"
-    assert (body["kind"], body["total_transactions"]) == ("rerun", 3)
-    drain(body["batch_id"])
-    rerun = Transaction.objects.filter(batch_id=body["batch_id"])
-    assert {r.category.slug for r in rerun} == {"general-merchandise-online-marketplaces"}
-    detail = api.get(f"/api/v1/batches/{body['batch_id']}/").json()
-    assert (detail["status"], detail["counts"]["completed"]) == ("completed", 3)
-
-
-def test_rerun_filters_validate(api: ApiClient) -> None:
-    response = api.post(
-        "/api/v1/categorisation/rerun/", {"start_date": "2025-02-01", "end_date": "2025-01-01"}
-    )
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json"
-
-
 def test_fast_path_failure_turns_into_a_visible_claim_and_retries(
     api: ApiClient, settings: Any, tmp_path: Any, monkeypatch: Any
 ) -> None:
