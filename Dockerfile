@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Lucro: one image for web (gunicorn), worker and beat (see docker-compose.yml).
+# Lucro: one image for web (gunicorn), worker, housekeeping and beat (see docker-compose.yml).
 
 # --- builder: compile wheels into a virtualenv -------------------------------------------
 FROM python:3.11-slim AS builder
