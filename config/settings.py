@@ -217,6 +217,9 @@ REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
+# /api/health/ reuses its verdict this long: a burst of probes (or a probe per load
+# balancer node) costs one round of checks per process. 0 checks on every probe.
+HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 2.0)
 
 # --- DRF ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
