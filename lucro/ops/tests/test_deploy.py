@@ -79,6 +79,21 @@ def test_dockerfile_is_multi_stage_non_root_and_runs_gunicorn() -> None:
     assert cmd and json.loads(cmd.group(1)) == WEB_COMMAND
 
 
+def test_health_checks_use_the_probe_port() -> None:
+    """Container health goes to the probe listener, which a busy API port cannot delay."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    bind = re.search(r"GUNICORN_PROBE_BIND=(\S+)", dockerfile)
+    assert bind
+    probe_port = bind.group(1).rsplit(":", 1)[1]
+    healthcheck = dockerfile.split("HEALTHCHECK", 1)[1].split("\nCMD [", 1)[0]
+    assert f"127.0.0.1:{probe_port}/api/live/" in healthcheck
+    services = _compose()["services"]
+    assert services["web"]["environment"]["GUNICORN_PROBE_BIND"].endswith(f":{probe_port}")
+    assert f"127.0.0.1:{probe_port}/api/health/" in " ".join(services["web"]["healthcheck"]["test"])
+    for name in ("worker", "housekeeping", "beat", "migrate"):  # no web server in those
+        assert services[name]["healthcheck"] == {"disable": True}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_with_its_config_serves_health(gunicorn_server: LiveGunicorn) -> None:
     try:
