@@ -124,8 +124,8 @@ def _journal_finish(path: Path) -> None:
 def multiprocess_dir_prune(folder: str | Path) -> int:
     """Fold the files of processes that no longer run into archives; return how many processes.
 
-    Call it where no process of the folder can be dead and unreaped at once with a pid
-    reused: at start-up, and in the gunicorn master after a worker exited.
+    A file whose pid a new process has taken counts as alive and is left alone: that process
+    carries on from the values in it (prometheus_client reads them back), so nothing is lost.
     """
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
