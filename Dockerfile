@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Lucro: one image for web (gunicorn), worker and beat (see docker-compose.yml).
+# Lucro: one image for web (gunicorn), worker, housekeeping and beat (see docker-compose.yml).
 
 # --- builder: compile wheels into a virtualenv -------------------------------------------
 FROM python:3.11-slim AS builder
@@ -26,7 +26,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     LUCRO_ENV=production LOG_JSON=True \
     LUCRO_VAR_DIR=/var/lib/lucro STATIC_ROOT=/app/static \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus PORT=8000
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus PORT=8000 \
+    GUNICORN_PROBE_BIND=0.0.0.0:8001
 RUN groupadd --system lucro && useradd --system --gid lucro --home /app lucro \
  && mkdir -p /var/lib/lucro /tmp/prometheus /app/static \
  && chown -R lucro:lucro /var/lib/lucro /tmp/prometheus /app/static
@@ -42,7 +43,9 @@ RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \
     LUCRO_VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput -v0 \
  && rm -rf /tmp/build-var
 USER lucro
-EXPOSE 8000
+# 8000: the API. 8001: the probes only (lucro/ops/probes.py), on threads of their own, so a
+# busy node still answers them on time; keep it off the public load balancer.
+EXPOSE 8000 8001
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8000\")}/api/live/', timeout=4)"
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/api/live/', timeout=4)"
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]

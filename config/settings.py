@@ -158,6 +158,19 @@ CELERY_TASK_ALWAYS_EAGER = False
 # deployments (or a benchmark beside a running dev worker) without them taking each
 # other's messages.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Housekeeping (the sweeper today; purges, alerts and webhooks as they come) has a queue of
+# its own, consumed by capacity of its own (`make run`'s housekeeping process, compose's
+# `housekeeping` service): a sweep queued behind minutes of enrichment work expired unrun,
+# and rows of a killed worker waited for the backlog to drain instead of one sweep
+# interval. Derived from CELERY_QUEUE so that deployments (and tests, benchmarks) with
+# private work queues also keep their housekeeping apart.
+CELERY_HOUSEKEEPING_QUEUE = env_str(
+    "CELERY_HOUSEKEEPING_QUEUE", f"{CELERY_TASK_DEFAULT_QUEUE}.housekeeping"
+)
+# Routing lives here, not in per-call options: every publisher (beat, a task, the shell)
+# sends these tasks to the same place. Everything else goes to CELERY_TASK_DEFAULT_QUEUE.
+HOUSEKEEPING_TASKS = ["lucro.enrichment.sweep"]
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -191,9 +204,10 @@ ENRICH_SIMULATED_LATENCY = env_range("ENRICH_SIMULATED_LATENCY")
 ENRICH_RETRY_BACKOFF = env_float("ENRICH_RETRY_BACKOFF", 2.0)
 # Rows one re-run selection chunk moves into its job, in one transaction (docs/enrichment.md).
 RERUN_CHUNK_SIZE = env_int("RERUN_CHUNK_SIZE", 5_000, minimum=1)
-# The sweeper (lucro.enrichment.services.sweep) runs under `celery beat`: stuck rows back to
-# pending, lost batch messages re-queued. Its own expiry keeps a backlog of sweeps from
-# piling up behind a busy queue.
+# The sweeper (lucro.enrichment.services.sweep), scheduled by `celery beat` and run on the
+# housekeeping queue (CELERY_TASK_ROUTES): stuck rows back to pending, lost batch messages
+# re-queued. A sweep not started within one interval is superseded by the next one, so it
+# expires then: a stopped housekeeping consumer finds one fresh sweep, not a pile of them.
 CELERY_BEAT_SCHEDULE = {
     "enrichment-sweep": {
         "task": "lucro.enrichment.sweep",
@@ -208,6 +222,9 @@ REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
+# /api/health/ reuses its verdict this long: a burst of probes (or a probe per load
+# balancer node) costs one round of checks per process. 0 checks on every probe.
+HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 2.0)
 
 # --- DRF ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,4 +1,4 @@
-"""Run every Lucro process in the foreground: web, one worker and beat.
+"""Run every Lucro process in the foreground: web, one worker, and housekeeping with beat.
 
 Ctrl-C (or SIGTERM) stops them all; if one dies, the others are stopped too.
 """
@@ -52,6 +52,14 @@ def demo_key() -> str:
     return key
 
 
+def housekeeping_queue() -> str:
+    """Return the housekeeping queue the settings derive (from CELERY_QUEUE by default)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    return str(settings.CELERY_HOUSEKEEPING_QUEUE)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -81,7 +89,30 @@ def main() -> int:
             "-n",
             "worker@%h",
         ],
-        "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "INFO"],
+        # The sweeper and other housekeeping get capacity of their own, so recovery never
+        # waits behind enrichment work in the worker above. Beat is embedded (-B) in this
+        # worker: on one host that guarantees exactly one beat, the scheduler and the only
+        # consumer of what it schedules start and stop together, and a laptop runs one
+        # process fewer. Celery advises against -B in production (each such worker would
+        # run a beat), so compose runs `beat` and `housekeeping` as separate services.
+        "housekeeping": [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-B",
+            "-Q",
+            housekeeping_queue(),
+            "-l",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            "housekeeping@%h",
+        ],
     }
     procs = {
         name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
@@ -90,7 +121,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{args.port}"
     print(
         f"""
-Lucro is starting: web, worker and beat.
+Lucro is starting: web, worker, housekeeping (with beat).
   API:      {url}/api/v1/
   Docs:     {url}/api/v1/docs/
   Admin:    {url}/admin/  (create a user: .venv/bin/python manage.py createsuperuser)

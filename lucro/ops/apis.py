@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lucro.ops.health import health_report
+from lucro.ops.health import health_verdict
 from lucro.ops.metrics import metrics_exposition
 
 HealthSerializer = inline_serializer(
@@ -34,7 +34,11 @@ HealthSerializer = inline_serializer(
 
 
 class HealthApi(APIView):
-    """Readiness: can this node reach its database, broker and cache?"""
+    """Readiness: can this node reach its database, broker and cache?
+
+    The verdict is at most ``HEALTH_CACHE_SECONDS`` old (see lucro.ops.health): a burst of
+    probes costs one round of checks per process, not one per probe.
+    """
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -43,7 +47,7 @@ class HealthApi(APIView):
         operation_id="health", auth=[], responses={200: HealthSerializer, 503: HealthSerializer}
     )
     def get(self, request: Request) -> Response:
-        ok, checks = health_report()
+        ok, checks = health_verdict()
         response = Response(
             {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503
         )

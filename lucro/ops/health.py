@@ -1,20 +1,33 @@
 """Dependency checks for ``GET /api/health/``.
 
-Each check runs in its own thread and is given ``HEALTH_CHECK_TIMEOUT`` seconds in all: a
-dead or black-holed dependency makes the endpoint answer 503 on time instead of hanging
-(a load balancer's probe would otherwise time out and mark the node down for the wrong
-reason). A check that overruns keeps its thread until its own socket timeout fires; the
-threads are daemons and the pool is shared, so overruns cannot pile up without bound.
+Three rules keep the probe cheap and honest under load:
+
+* **One round per TTL.** ``health_verdict`` reuses the last verdict for
+  ``HEALTH_CACHE_SECONDS``; one lock makes concurrent probes of a process wait for the round
+  in progress instead of starting their own (200 parallel probes had opened 200 sets of
+  connections).
+* **Kept connections.** Each check always runs on the same thread of its own, so it keeps
+  one database connection (Django's, per thread, recycled by ``CONN_MAX_AGE``) and one
+  broker connection, and reconnects once when a kept connection has died (a server
+  restart). The cache check uses the cache backend's own connection pool.
+* **Bounded time.** The round is given ``HEALTH_CHECK_TIMEOUT`` seconds in all: a dead or
+  black-holed dependency makes the endpoint answer 503 on time instead of hanging (a load
+  balancer's probe would otherwise time out and mark the node down for the wrong reason).
+  A check that overruns keeps its thread until its own socket timeout fires; the next
+  round waits on that same attempt rather than queueing another behind it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,25 +35,94 @@ from django.db import connections
 
 OK = "ok"
 
-# Three checks per probe; a few spare threads absorb checks still stuck from earlier probes.
-_pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="health")
+
+def _select_one() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
 
 
 def check_database() -> str:
-    """Run ``SELECT 1`` on the default database (in this thread's own connection)."""
+    """Run ``SELECT 1`` on this thread's kept connection to the default database."""
     connection = connections["default"]
+    connection.close_if_unusable_or_obsolete()  # CONN_MAX_AGE, broken connections
+    kept = connection.connection is not None
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    finally:
-        # Health threads are short-lived users of the pool: never keep a connection open.
+        _select_one()
+    except Exception:
         connection.close()
+        if not kept:
+            raise
+        _select_one()  # the kept connection had died (a restart): once more, fresh
     return OK
 
 
+class _BrokerLink:
+    """One kombu connection to the broker, kept between checks (used by one thread only)."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+        self.url = ""
+
+    def ping(self, url: str, timeout: float) -> None:
+        """Make one round trip to the broker, reconnecting once if the kept link is dead."""
+        kept = self.connection is not None and self.url == url
+        if not kept:
+            self.close()
+            self._open(url, timeout)
+        try:
+            self._round_trip(timeout)
+        except Exception:
+            self.close()
+            if not kept:
+                raise
+            self._open(url, timeout)
+            self._round_trip(timeout)
+
+    def _open(self, url: str, timeout: float) -> None:
+        from kombu import Connection
+
+        self.url = url
+        self.connection = Connection(
+            url,
+            connect_timeout=timeout,
+            # Redis reads the socket options, py-amqp the read/write ones; each ignores
+            # the other's. No heartbeat: the link idles between probes and is checked by
+            # the round trip itself.
+            heartbeat=0,
+            transport_options={
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+                "read_timeout": timeout,
+                "write_timeout": timeout,
+            },
+        )
+
+    def _round_trip(self, timeout: float) -> None:
+        conn = self.connection
+        # No retry inside a probe: a refused connection is the answer (ping() reconnects once).
+        conn.ensure_connection(max_retries=0, timeout=timeout)
+        channel = conn.default_channel
+        client = getattr(channel, "client", None)
+        if client is not None and hasattr(client, "ping"):
+            client.ping()  # Redis
+        else:
+            # AMQP: a passive declare of an exchange every broker has; no side effect.
+            channel.exchange_declare(exchange="amq.direct", type="direct", passive=True)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            # Closing a dead link may fail; it is dropped either way.
+            with contextlib.suppress(Exception):
+                self.connection.release()
+            self.connection = None
+
+
+_broker = _BrokerLink()
+
+
 def check_broker() -> str:
-    """Connect to the Celery broker; for the filesystem transport, check its folders."""
+    """Reach the Celery broker; for the filesystem transport, check its folders."""
     url: str = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
@@ -49,15 +131,7 @@ def check_broker() -> str:
             if not folder.is_dir() or not os.access(folder, os.W_OK):
                 return f"error: broker folder {folder} is missing or not writable"
         return OK
-    from kombu import Connection
-
-    timeout = settings.HEALTH_CHECK_TIMEOUT
-    with Connection(
-        url,
-        connect_timeout=timeout,
-        transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
-    ) as conn:
-        conn.ensure_connection(max_retries=1, timeout=max(1, int(timeout)))
+    _broker.ping(url, settings.HEALTH_CHECK_TIMEOUT)
     return OK
 
 
@@ -75,6 +149,44 @@ CHECKS: dict[str, Callable[[], str]] = {
     "broker": check_broker,
     "cache": check_cache,
 }
+# What each check keeps open, closed on its own thread (connections are per thread).
+_CLOSERS: dict[str, Callable[[], None]] = {
+    "database": lambda: connections["default"].close(),
+    "broker": _broker.close,
+}
+
+
+class _CheckThread:
+    """Run one check, always on the same thread, one attempt at a time."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"health-{name}")
+        self._attempt: Future[str] | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> Future[str]:
+        """Start the check, or return the attempt still running (a hung dependency)."""
+        with self._lock:
+            if self._attempt is None or self._attempt.done():
+                self._attempt = self._executor.submit(lambda: CHECKS[self.name]())
+            return self._attempt
+
+    def close(self, timeout: float) -> None:
+        closer = _CLOSERS.get(self.name)
+        if closer is not None:
+            wait([self._executor.submit(closer)], timeout=timeout)
+
+
+_threads: dict[str, _CheckThread] = {}
+_threads_lock = threading.Lock()
+
+
+def _check_thread(name: str) -> _CheckThread:
+    with _threads_lock:
+        if name not in _threads:
+            _threads[name] = _CheckThread(name)
+        return _threads[name]
 
 
 def _describe(exc: BaseException) -> str:
@@ -89,15 +201,45 @@ def _describe(exc: BaseException) -> str:
 def health_report(timeout: float | None = None) -> tuple[bool, dict[str, str]]:
     """Run every check concurrently within ``timeout``; return (all ok, status per check)."""
     budget = settings.HEALTH_CHECK_TIMEOUT if timeout is None else timeout
-    deadline = time.monotonic() + budget
-    futures = {name: _pool.submit(check) for name, check in CHECKS.items()}
+    futures = {name: _check_thread(name).start() for name in CHECKS}
     wait(list(futures.values()), timeout=budget)
     results: dict[str, str] = {}
     for name, future in futures.items():
         if not future.done():
-            future.cancel()
             results[name] = f"error: no answer within {budget:g}s"
             continue
-        exc = future.exception(timeout=max(0.0, deadline - time.monotonic()))
+        exc = future.exception()
         results[name] = _describe(exc) if exc is not None else future.result()
     return all(value == OK for value in results.values()), results
+
+
+_verdict: tuple[float, bool, dict[str, str]] | None = None
+_verdict_lock = threading.Lock()
+
+
+def health_verdict() -> tuple[bool, dict[str, str]]:
+    """Return the node's health, checked at most once per ``HEALTH_CACHE_SECONDS``.
+
+    The verdict is stamped when its round ends, so a slow round is still reused for the
+    whole TTL. Probes that arrive during a round wait for it (at most the check budget).
+    """
+    global _verdict
+    ttl: float = settings.HEALTH_CACHE_SECONDS
+    if ttl <= 0:
+        return health_report()
+    with _verdict_lock:
+        if _verdict is None or time.monotonic() - _verdict[0] >= ttl:
+            ok, checks = health_report()
+            _verdict = (time.monotonic(), ok, checks)
+        return _verdict[1], dict(_verdict[2])
+
+
+def health_reset(timeout: float = 5.0) -> None:
+    """Forget the cached verdict and close every kept connection (tests, settings changes)."""
+    global _verdict
+    with _verdict_lock:
+        _verdict = None
+    with _threads_lock:
+        threads = list(_threads.values())
+    for thread in threads:
+        thread.close(timeout)

@@ -9,7 +9,9 @@ gunicorn worker, each Celery prefork child — writes its samples to memory-mapp
 that folder, and ``/metrics`` on any web process of the host aggregates them all, worker
 metrics included. A worker host without a web process serves the same aggregate itself on
 ``WORKER_METRICS_PORT`` (see lucro.ops.signals). Without the variable (tests, ``runserver``)
-the process's own registry is exposed.
+the process's own registry is exposed. Counters and histograms survive their process: the
+files of dead processes are folded into archive files, never deleted (see
+lucro.ops.prometheus_files).
 """
 
 from __future__ import annotations
@@ -77,10 +79,10 @@ def multiprocess_dir() -> str | None:
 def registry() -> CollectorRegistry:
     """The registry to expose: all processes of the host, or this process alone."""
     if multiprocess_dir():
-        from prometheus_client import multiprocess
+        from lucro.ops.prometheus_files import MultiProcessLockedCollector
 
         aggregate = CollectorRegistry()
-        multiprocess.MultiProcessCollector(aggregate)  # type: ignore[no-untyped-call]
+        MultiProcessLockedCollector(aggregate)
         return aggregate
     return REGISTRY
 

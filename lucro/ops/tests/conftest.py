@@ -59,6 +59,16 @@ def process_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(autouse=True)
+def _health_fresh() -> Iterator[None]:
+    """No verdict or kept connection crosses tests (settings change between them)."""
+    from lucro.ops.health import health_reset
+
+    health_reset()
+    yield
+    health_reset()
+
+
 @dataclass
 class Proc:
     process: subprocess.Popen[bytes]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -28,10 +31,41 @@ def test_compose_runs_what_the_tests_run() -> None:
     for name in ("postgres", "redis"):
         assert "healthcheck" in services[name]
         assert services[name]["volumes"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "housekeeping", "beat"):
         assert services[name]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"
         }
+
+
+def test_compose_housekeeping_consumes_the_queue_the_settings_route_to() -> None:
+    """The sweeper's queue has a consumer of its own; the work worker does not take it."""
+    services = _compose()["services"]
+    command = services["housekeeping"]["command"]
+    assert command[:4] == ["celery", "-A", "config", "worker"]
+    assert "-B" not in command  # beat is its own service: exactly one, whatever the scale
+    # What the containers' settings derive (compose sets neither variable).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CELERY_QUEUE", "CELERY_HOUSEKEEPING_QUEUE")
+    }
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CELERY_HOUSEKEEPING_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE, "
+            "settings.CELERY_TASK_ROUTES['lucro.enrichment.sweep']['queue'])",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    housekeeping, work, routed = probe.stdout.split()
+    assert command[command.index("-Q") + 1] == housekeeping == routed != work
+    assert "-Q" not in services["worker"]["command"]  # the default (work) queue only
 
 
 def test_dockerfile_is_multi_stage_non_root_and_runs_gunicorn() -> None:
@@ -43,6 +77,21 @@ def test_dockerfile_is_multi_stage_non_root_and_runs_gunicorn() -> None:
     assert re.search(r"^USER lucro$", final, re.MULTILINE)
     cmd = re.search(r"^CMD (\[.*\])$", final, re.MULTILINE)
     assert cmd and json.loads(cmd.group(1)) == WEB_COMMAND
+
+
+def test_health_checks_use_the_probe_port() -> None:
+    """Container health goes to the probe listener, which a busy API port cannot delay."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    bind = re.search(r"GUNICORN_PROBE_BIND=(\S+)", dockerfile)
+    assert bind
+    probe_port = bind.group(1).rsplit(":", 1)[1]
+    healthcheck = dockerfile.split("HEALTHCHECK", 1)[1].split("\nCMD [", 1)[0]
+    assert f"127.0.0.1:{probe_port}/api/live/" in healthcheck
+    services = _compose()["services"]
+    assert services["web"]["environment"]["GUNICORN_PROBE_BIND"].endswith(f":{probe_port}")
+    assert f"127.0.0.1:{probe_port}/api/health/" in " ".join(services["web"]["healthcheck"]["test"])
+    for name in ("worker", "housekeeping", "beat", "migrate"):  # no web server in those
+        assert services[name]["healthcheck"] == {"disable": True}
 
 
 @pytest.mark.django_db(transaction=True)
