@@ -493,6 +493,8 @@ def _regex_room_check(*, rule: Rule) -> None:
 
     Call inside the write's transaction: the organization's row is locked first, so two
     concurrent writes cannot both see room for the last one (SQLite serialises writes).
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: the foreign-key checks of concurrent ingests
+    (``FOR KEY SHARE`` on the same row) must not wait for a rule write, nor it for them.
     Substring rules share one automaton, but regex rules are searched one by one, in every
     web and worker process: the limit (``RULE_MAX_REGEX_PER_ORGANIZATION``) bounds what one
     tenant adds to every process's matching and memory.
@@ -501,7 +503,7 @@ def _regex_room_check(*, rule: Rule) -> None:
     if organization_id is None:  # a global rule: no tenant's limit
         return
     limit = settings.RULE_MAX_REGEX_PER_ORGANIZATION
-    Organization.objects.select_for_update().only("pk").get(pk=organization_id)
+    Organization.objects.select_for_update(no_key=True).only("pk").get(pk=organization_id)
     others = Rule.objects.filter(
         organization_id=organization_id, match_type=Rule.MatchType.REGEX, is_active=True
     )
