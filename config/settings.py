@@ -194,6 +194,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 3, minimum=0)
 IDEMPOTENCY_RETENTION_DAYS = env_int("IDEMPOTENCY_RETENTION_DAYS", 30, minimum=1)
 
+# Limits on what a tenant's rules may hold (regexes run in RE2, linear in the text; see
+# lucro/enrichment/patterns.py). The longest default rule is 270 characters; the column
+# holds 500.
+RULE_PATTERN_MAX_LENGTH = env_int("RULE_PATTERN_MAX_LENGTH", 300, minimum=1)
+if RULE_PATTERN_MAX_LENGTH > 500:
+    raise ImproperlyConfigured("RULE_PATTERN_MAX_LENGTH must be <= 500 (the column's size)")
+RULE_MAX_REGEX_PER_ORGANIZATION = env_int("RULE_MAX_REGEX_PER_ORGANIZATION", 50, minimum=0)
+
 ENRICHERS = env_list("ENRICHERS", ["lucro.enrichment.enrichers.RuleEnricher"])
 ENRICH_CHUNK_SIZE = env_int("ENRICH_CHUNK_SIZE", 2_000, minimum=1)
 ENRICH_CHUNKS_PER_TASK = env_int("ENRICH_CHUNKS_PER_TASK", 4, minimum=1)

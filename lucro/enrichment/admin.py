@@ -2,16 +2,49 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
 from lucro.enrichment.rules_version import rules_version_bump
+
+
+class RuleAdminForm(forms.ModelForm):
+    """Checks a rule's pattern as the API does, so a bad regex is a form error, not a 500."""
+
+    class Meta:
+        model = Rule
+        fields = (
+            "organization",
+            "category",
+            "pattern",
+            "field",
+            "match_type",
+            "direction",
+            "priority",
+            "is_active",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        pattern, match_type = cleaned.get("pattern"), cleaned.get("match_type")
+        # As in the API, only when the pattern or the match type changes: a rule stored
+        # before a limit existed can still be deactivated or re-prioritised.
+        changed = {"pattern", "match_type"} & set(self.changed_data)
+        if changed and pattern and match_type:
+            try:
+                rule_pattern_check(pattern, match_type)
+            except PatternRefused as exc:
+                self.add_error("pattern", str(exc))
+        return cleaned
 
 
 class RuleInline(admin.TabularInline):
     model = Rule
+    form = RuleAdminForm
     extra = 0
     fields = (
         "pattern",
@@ -48,6 +81,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class RuleAdmin(admin.ModelAdmin):
     """Every write bumps the rule-set version, so workers rebuild their matcher."""
 
+    form = RuleAdminForm
     list_display = (
         "pattern",
         "category",

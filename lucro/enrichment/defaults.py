@@ -7,10 +7,11 @@ seeding is idempotent: a rule is identified by (pattern, field, match_type, dire
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lucro.enrichment.patterns import PatternRefused, Regex
 
 RULES_CSV = Path(__file__).resolve().parent / "data" / "default_rules.csv"
 
@@ -52,7 +53,8 @@ def seed_default_rules(
     """Create or update the global default rules; return (rules written, problems).
 
     Takes the model classes so that a migration can pass its historical models. A row with
-    an unknown category or a regex that does not compile is skipped and reported.
+    an unknown category or a regex that RE2 (the matcher's engine) refuses is skipped and
+    reported.
     """
     slugs = dict(category_model.objects.values_list("slug", "pk"))
     problems: list[str] = []
@@ -63,9 +65,9 @@ def seed_default_rules(
             continue
         if rule.match_type == "regex":
             try:
-                re.compile(rule.pattern)
-            except re.error as exc:
-                problems.append(f"line {index}: bad regex {rule.pattern!r}: {exc}")
+                Regex(rule.pattern)
+            except PatternRefused as exc:
+                problems.append(f"line {index}: {exc}")
                 continue
         rule_model.objects.update_or_create(
             organization=None,

@@ -2,9 +2,10 @@
 
 Substring rules (contains / exact / starts_with) share one automaton over case-folded text,
 so matching costs one pass over a transaction's text whatever the number of rules. Regex
-rules are compiled once and tried only on texts where the automaton found one of their
-required literals (``regex_triggers``: ``\\b(trf|xfer)\\b`` is tried only where "trf" or
-"xfer" occurs), so hundreds of regex rules cost little more than substring ones.
+rules are compiled once, by RE2 (``patterns.Regex``: linear time, whoever wrote the
+pattern), and tried only on texts where the automaton found one of their required literals
+(``regex_triggers``: ``\\b(trf|xfer)\\b`` is tried only where "trf" or "xfer" occurs), so
+hundreds of regex rules cost little more than substring ones.
 
 Precedence is a total order fixed at compile time, so a rule's *rank* decides every tie:
 the organization's own rule before a global one, then higher priority, then the longer
@@ -24,8 +25,12 @@ from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 import ahocorasick
+import structlog
 
 from lucro.enrichment.models import Rule
+from lucro.enrichment.patterns import PatternRefused, Regex
+
+logger = structlog.get_logger(__name__)
 
 _MERCHANT, _DESCRIPTION = 1, 2
 _CONTAINS, _STARTS, _EXACT, _REGEX = 0, 1, 2, 3
@@ -133,10 +138,34 @@ def regex_triggers(pattern: str) -> frozenset[str] | None:
     with triggers is tried only on texts where the automaton found one; None means "always
     try it" (no usable literal).
     """
+    if "[:" in pattern:
+        # RE2 reads ``[[:alpha:]]`` as one class; Python's parser reads a class then a literal
+        # "]", which would make "]" a trigger that RE2's matches need not contain. The rest of
+        # RE2's own syntax (``\\pL``, ``\\Q…\\E``, ``\\z``, ``(?U)``) is an error to Python.
+        return None
     try:
         return _best_factor(_parser.parse(pattern))
     except (re.error, RecursionError):
         return None
+
+
+def _compiled(specs: Iterable[RuleSpec]) -> list[tuple[RuleSpec, Regex | None]]:
+    """Return the rules that can run, in precedence order, each with its compiled regex.
+
+    A stored regex that RE2 refuses (written before rules were checked against it) is left
+    out and logged: one bad row must not stop every worker from compiling the others.
+    """
+    usable: list[tuple[RuleSpec, Regex | None]] = []
+    for spec in specs:
+        regex = None
+        if spec.match_type == Rule.MatchType.REGEX:
+            try:
+                regex = Regex(spec.pattern)
+            except PatternRefused as exc:
+                logger.warning("rule_skipped", rule_id=str(spec.id), reason=str(exc))
+                continue
+        usable.append((spec, regex))
+    return sorted(usable, key=lambda pair: precedence_key(pair[0]))
 
 
 class Matcher:
@@ -144,17 +173,18 @@ class Matcher:
 
     def __init__(self, specs: Iterable[RuleSpec], version: int = 0) -> None:
         self.version = version
-        self.rules: list[RuleSpec] = sorted(specs, key=precedence_key)
+        compiled = _compiled(specs)
+        self.rules: list[RuleSpec] = [spec for spec, _ in compiled]
         self._org = [r.organization_id for r in self.rules]
         self._fields = [_FIELD_MASK[Rule.Field(r.field)] for r in self.rules]
         self._direction = [_DIRECTION[Rule.Direction(r.direction or "any")] for r in self.rules]
-        self._regexes: dict[int, re.Pattern[str]] = {}
+        self._regexes: dict[int, Regex] = {}
         self._untriggered: list[int] = []
         self._automaton: ahocorasick.Automaton | None = None
         words: dict[str, list[tuple[int, int]]] = {}
-        for rank, rule in enumerate(self.rules):
-            if rule.match_type == Rule.MatchType.REGEX:
-                self._regexes[rank] = re.compile(rule.pattern, re.IGNORECASE)
+        for rank, (rule, regex) in enumerate(compiled):
+            if regex is not None:
+                self._regexes[rank] = regex
                 triggers = regex_triggers(rule.pattern)
                 if triggers is None:
                     self._untriggered.append(rank)

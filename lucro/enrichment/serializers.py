@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from lucro.core.fields import IsoDateField
 from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
 from lucro.ingestion.serializers import BatchScopeSerializer, LinksSerializer
 
 
@@ -62,7 +63,13 @@ class RuleListOutSerializer(serializers.Serializer):
 
 class RuleInSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
-    pattern = serializers.CharField(max_length=500, trim_whitespace=True)
+    pattern = serializers.CharField(
+        max_length=settings.RULE_PATTERN_MAX_LENGTH,
+        trim_whitespace=True,
+        error_messages={"max_length": "At most {max_length} characters (RULE_PATTERN_MAX_LENGTH)."},
+        help_text="The text to look for (case-insensitive); with match_type regex, an RE2 "
+        "regular expression searched anywhere in the text (see docs/enrichment.md).",
+    )
     field = serializers.ChoiceField(choices=Rule.Field.choices, default=Rule.Field.EITHER)
     match_type = serializers.ChoiceField(
         choices=Rule.MatchType.choices, default=Rule.MatchType.CONTAINS
@@ -74,23 +81,34 @@ class RuleInSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(default=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        match_type = attrs.get("match_type", getattr(self.instance, "match_type", None))
-        pattern = attrs.get("pattern", getattr(self.instance, "pattern", ""))
-        if match_type == Rule.MatchType.REGEX:
+        # Only a write that sets the pattern or the match type is checked: a rule stored
+        # before a limit existed can still be deactivated or re-prioritised.
+        if "pattern" in attrs or "match_type" in attrs:
+            match_type = attrs.get("match_type", getattr(self.instance, "match_type", None))
+            pattern = attrs.get("pattern", getattr(self.instance, "pattern", ""))
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise serializers.ValidationError(
-                    {"pattern": f"Not a valid regular expression: {exc}"}
-                ) from exc
+                rule_pattern_check(pattern, match_type or Rule.MatchType.CONTAINS)
+            except PatternRefused as exc:
+                raise serializers.ValidationError({"pattern": str(exc)}) from exc
         if not attrs.get("direction", "any"):
             attrs["direction"] = Rule.Direction.ANY
         return attrs
 
 
 class RuleTestInSerializer(serializers.Serializer):
-    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    merchant_name = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    # No longer than an ingested transaction's texts can be: the test runs the same rules.
+    description = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
+    )
+    merchant_name = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
+    )
     amount = serializers.DecimalField(
         max_digits=19, decimal_places=4, help_text="Negative is money out."
     )

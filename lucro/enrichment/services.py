@@ -21,6 +21,7 @@ from lucro.core.errors import Conflict, ValidationFailed
 from lucro.enrichment import claims
 from lucro.enrichment.chain import Answer, chain_run, enrichers_configured
 from lucro.enrichment.models import BatchDispatch, Category, Rule
+from lucro.enrichment.patterns import pattern_quoted
 from lucro.enrichment.rules_version import rules_version_bump
 from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
 from lucro.ingestion.services import batch_location
@@ -809,6 +810,44 @@ def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _counts_as_regex(rule: Rule) -> bool:
+    return (
+        rule.organization_id is not None
+        and rule.match_type == Rule.MatchType.REGEX
+        and rule.is_active
+    )
+
+
+def _regex_room_check(*, rule: Rule) -> None:
+    """Refuse ``rule`` as one active regex rule too many for its organization.
+
+    Call inside the write's transaction: the organization's row is locked first, so two
+    concurrent writes cannot both see room for the last one (SQLite serialises writes).
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: the foreign-key checks of concurrent ingests
+    (``FOR KEY SHARE`` on the same row) must not wait for a rule write, nor it for them.
+    Substring rules share one automaton, but regex rules are searched one by one, in every
+    web and worker process: the limit (``RULE_MAX_REGEX_PER_ORGANIZATION``) bounds what one
+    tenant adds to every process's matching and memory.
+    """
+    organization_id = rule.organization_id
+    if organization_id is None:  # a global rule: no tenant's limit
+        return
+    limit = settings.RULE_MAX_REGEX_PER_ORGANIZATION
+    Organization.objects.select_for_update(no_key=True).only("pk").get(pk=organization_id)
+    others = Rule.objects.filter(
+        organization_id=organization_id, match_type=Rule.MatchType.REGEX, is_active=True
+    )
+    count = others.exclude(pk=rule.pk).count()
+    if count >= limit:
+        detail = (
+            f"The regex rule {pattern_quoted(rule.pattern)} is refused: the organization "
+            f"already has {count} active regex rules, the most it may have "
+            f"(RULE_MAX_REGEX_PER_ORGANIZATION = {limit}). Deactivate or delete one, or use "
+            "contains, starts_with or exact."
+        )
+        raise ValidationFailed(detail, errors=[{"pointer": "/match_type", "detail": detail}])
+
+
 @transaction.atomic
 def rule_create(
     *,
@@ -822,7 +861,7 @@ def rule_create(
     is_active: bool = True,
 ) -> Rule:
     """Create a rule; running workers pick it up on their next chunk."""
-    rule = Rule.objects.create(
+    rule = Rule(
         organization=organization,
         category=category,
         pattern=pattern,
@@ -832,6 +871,9 @@ def rule_create(
         priority=priority,
         is_active=is_active,
     )
+    if _counts_as_regex(rule):
+        _regex_room_check(rule=rule)
+    rule.save()
     rules_version_bump()
     return rule
 
@@ -839,8 +881,13 @@ def rule_create(
 @transaction.atomic
 def rule_update(*, rule: Rule, data: dict[str, Any]) -> Rule:
     """Change some of a rule's fields; running workers pick it up on their next chunk."""
+    counted = _counts_as_regex(rule)
     for name, value in _rule_fields(data).items():
         setattr(rule, name, value)
+    # Only a rule that starts counting is checked: one of an organization already over a
+    # lowered limit can still be edited.
+    if _counts_as_regex(rule) and not counted:
+        _regex_room_check(rule=rule)
     rule.save()
     rules_version_bump()
     return rule

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from django.conf import settings
 
 from lucro.enrichment.defaults import default_rules, seed_default_rules
 from lucro.enrichment.models import Category, Rule, RuleSetVersion
+from lucro.enrichment.patterns import rule_pattern_check
 from lucro.enrichment.taxonomy import taxonomy
 
 
@@ -20,8 +20,10 @@ def test_every_default_rule_is_valid() -> None:
         assert rule.field in Rule.Field.values, rule
         assert rule.match_type in Rule.MatchType.values, rule
         assert rule.direction in Rule.Direction.values, rule
-        if rule.match_type == Rule.MatchType.REGEX:
-            re.compile(rule.pattern)
+        # What the API and the admin accept (RE2, the default length limit): an operator can
+        # edit any default rule without tripping over a check.
+        rule_pattern_check(rule.pattern, rule.match_type)
+    assert max(len(rule.pattern) for rule in rules) <= settings.RULE_PATTERN_MAX_LENGTH
 
 
 @pytest.mark.django_db

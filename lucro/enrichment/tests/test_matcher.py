@@ -168,6 +168,9 @@ def test_no_text_and_no_rules_match_nothing() -> None:
         (r"\be-mail\b", {"e-mail"}),
         (r"^\d+$", None),
         (r"(?:a|bc)d", None),
+        (r"(?<!arab )\bemirates\b(?! nbd)", {"emirates"}),
+        # RE2 reads a POSIX class where Python's parser sees a class and then "]cd".
+        (r"ab[[:alpha:]]cd", None),
     ],
 )
 def test_regex_triggers(pattern: str, triggers: set[str] | None) -> None:
@@ -190,6 +193,11 @@ def test_punctuation_trigger_still_matches_every_spelling() -> None:
     assert winner(matcher, "HM STORES") is None
 
 
+def test_a_posix_class_does_not_make_a_false_trigger() -> None:
+    matcher = Matcher([rule(r"ab[[:alpha:]]cd", match_type="regex")])
+    assert winner(matcher, "ABXCD") is not None
+
+
 def _naive(
     specs: list[RuleSpec],
     org: uuid.UUID,
@@ -197,7 +205,11 @@ def _naive(
     merchant: str | None,
     amount: Decimal,
 ) -> RuleSpec | None:
-    """The obvious matcher: every rule in precedence order, every field, no automaton."""
+    """The obvious matcher: every rule in precedence order, every field, no automaton.
+
+    Regexes run on Python's ``re`` here, the engine the rules were tuned on: the RE2 matcher
+    must agree with it on every labelled line and its variants.
+    """
     import re
 
     from lucro.enrichment.matcher import normalize, precedence_key
