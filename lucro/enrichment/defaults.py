@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lucro.enrichment.patterns import PatternRefused, Regex
+from lucro.enrichment.rules_version import version_step
 
 RULES_CSV = Path(__file__).resolve().parent / "data" / "default_rules.csv"
 
@@ -85,6 +86,8 @@ def seed_default_rules(
     # Running workers must recompile: this is a rule write like any other.
     from django.db.models import F
 
-    if not version_model.objects.filter(pk=1).update(version=F("version") + 1):
-        version_model.objects.get_or_create(pk=1, defaults={"version": 2})
+    # The same random step as every rule write (lucro.enrichment.rules_version).
+    step = version_step()
+    if not version_model.objects.filter(pk=1).update(version=F("version") + step):
+        version_model.objects.get_or_create(pk=1, defaults={"version": 1 + step})
     return written, problems

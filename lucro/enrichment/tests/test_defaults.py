@@ -35,4 +35,4 @@ def test_migration_seeded_the_defaults_and_seeding_again_is_idempotent() -> None
     assert written == seeded
     assert problems == []
     assert Rule.objects.filter(organization__isnull=True).count() == seeded
-    assert RuleSetVersion.objects.get(pk=1).version == version + 1
+    assert RuleSetVersion.objects.get(pk=1).version > version
