@@ -60,6 +60,26 @@ def housekeeping_queue() -> str:
     return str(settings.CELERY_HOUSEKEEPING_QUEUE)
 
 
+def _celery_worker(name: str, *options: str) -> list[str]:
+    """Return the command of one single-process Celery worker named ``name``."""
+    return [
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        *options,
+        "-l",
+        "INFO",
+        "--concurrency",
+        "1",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        name,
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -74,45 +94,14 @@ def main() -> int:
             "--bind",
             f"127.0.0.1:{args.port}",
         ],
-        "worker": [
-            str(BIN / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "-l",
-            "INFO",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            "worker@%h",
-        ],
+        "worker": _celery_worker("worker@%h"),
         # The sweeper and other housekeeping get capacity of their own, so recovery never
         # waits behind enrichment work in the worker above. Beat is embedded (-B) in this
         # worker: on one host that guarantees exactly one beat, the scheduler and the only
         # consumer of what it schedules start and stop together, and a laptop runs one
         # process fewer. Celery advises against -B in production (each such worker would
         # run a beat), so compose runs `beat` and `housekeeping` as separate services.
-        "housekeeping": [
-            str(BIN / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "-B",
-            "-Q",
-            housekeeping_queue(),
-            "-l",
-            "INFO",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            "housekeeping@%h",
-        ],
+        "housekeeping": _celery_worker("housekeeping@%h", "-B", "-Q", housekeeping_queue()),
     }
     procs = {
         name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
