@@ -7,6 +7,8 @@ fields, lengths, currency codes, the date forms, the batch size.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -34,14 +36,24 @@ class IngestDateField(serializers.CharField):
     """A transaction date as the ingestion payload accepts it (schema only)."""
 
 
+@extend_schema_field({"type": "string", "enum": CURRENCIES})
+class CurrencyField(serializers.ChoiceField):
+    """An ISO 4217 code Lucro knows (schema only; its enum without a line per code)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=CURRENCIES, **kwargs)
+
+
 class AccountInSerializer(serializers.Serializer):
     account_id = serializers.RegexField(_NOT_BLANK, max_length=255)
     name = serializers.RegexField(_NOT_BLANK, max_length=255)
     type = serializers.RegexField(_NOT_BLANK, max_length=64)
-    subtype = serializers.CharField(max_length=64, required=False, allow_null=True)
-    mask = serializers.CharField(max_length=32, required=False, allow_null=True)
-    iso_currency_code = serializers.ChoiceField(
-        choices=CURRENCIES,
+    # Optional strings may be empty (payload checks only that required ones are not blank).
+    subtype = serializers.CharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
+    mask = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+    iso_currency_code = CurrencyField(
         required=False,
         allow_null=True,
         help_text="ISO 4217; when absent, the first transaction's currency.",
@@ -59,16 +71,24 @@ class TransactionInSerializer(serializers.Serializer):
             "decimal places than the currency has."
         )
     )
-    iso_currency_code = serializers.ChoiceField(choices=CURRENCIES)
+    iso_currency_code = CurrencyField()
     date = IngestDateField()
     authorized_date = IngestDateField(required=False, allow_null=True)
     name = serializers.CharField(
-        required=False, allow_null=True, max_length=settings.INGEST_MAX_STRING_LENGTH
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
     )
     merchant_name = serializers.CharField(
-        required=False, allow_null=True, max_length=settings.INGEST_MAX_STRING_LENGTH
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
     )
-    payment_channel = serializers.CharField(required=False, allow_null=True, max_length=64)
+    payment_channel = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64
+    )
     pending = serializers.BooleanField(required=False, allow_null=True, default=False)
 
 
