@@ -52,31 +52,38 @@ def problem(description: str) -> OpenApiResponse:
 
 # --- Problems every operation of a kind can answer ----------------------------------------
 
-# Any operation behind ApiKeyAuthentication (with a WWW-Authenticate header).
 UNAUTHORIZED = problem("No API key, or one that is unknown, revoked or malformed")
 # Any operation whose body DRF's JSON parser reads: a body that is not JSON is a 400
 # (malformed-body), a Content-Type that is not JSON a 415.
 NOT_JSON = problem("The Content-Type is not application/json")
-# The deadlock/serialization retry budget of a write ran out; Retry-After says when to
-# send the same request again (with its idempotency key it is safe to).
+# Ingest's own 503: the deadlock/serialization retry budget of the batch ran out (with its
+# idempotency key the same request is safe to send again).
 UNAVAILABLE = problem("The write could not commit after its retries; try again after Retry-After")
 
-RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    OpenApiTypes.INT,
-    OpenApiParameter.HEADER,
-    required=True,
-    response=[503],
-    description="Seconds to wait before sending the same request again.",
-)
-WWW_AUTHENTICATE = OpenApiParameter(
-    "WWW-Authenticate",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    response=[401],
-    description='The scheme to authenticate with: Token realm="api".',
-)
+# What every operation behind the API key can answer, whatever its view does: the exception
+# handler (lucro.core.errors) turns a missing or bad key into 401 + WWW-Authenticate, and a
+# transient database error (deadlock, lock timeout) into 503 + Retry-After. LucroAutoSchema
+# adds both to each such operation, with their headers.
+_AUTHENTICATED_ANSWERS: dict[str, tuple[OpenApiResponse, str, dict[str, Any]]] = {
+    "401": (
+        UNAUTHORIZED,
+        "WWW-Authenticate",
+        {
+            "schema": {"type": "string"},
+            "description": 'How to authenticate: Token realm="api".',
+            "required": True,
+        },
+    ),
+    "503": (
+        problem("The database was busy (a deadlock or a lock timeout); retry after Retry-After"),
+        "Retry-After",
+        {
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "Seconds to wait before sending the same request again.",
+            "required": True,
+        },
+    ),
+}
 
 
 def location_header(status: int, description: str) -> OpenApiParameter:
@@ -210,24 +217,41 @@ class LucroAutoSchema(AutoSchema):
 
     ``/api/integrations/transactions/`` and friends serve the same views as their
     ``/api/v1/`` twins; their operations get a ``_legacy`` suffix instead of a numeral.
-    Parameters marked EMPTY_IS_ABSENT get ``allowEmptyValue``.
+    Parameters marked EMPTY_IS_ABSENT get ``allowEmptyValue``; operations behind the API key
+    get the 401 and 503 every one of them can answer.
     """
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
         module = type(self.view).__module__
         if (
-            operation is not None
-            and self.path.startswith("/api/")
+            self.path.startswith("/api/")
             and not self.path.startswith("/api/v1/")
             and not module.startswith("lucro.ops")
         ):
             suffix = "_legacy" if self.path.endswith("/") else "_legacy_noslash"
             operation["operationId"] = f"{operation['operationId']}{suffix}"
-        for parameter in (operation or {}).get("parameters", []):
+        for parameter in operation.get("parameters", []):
             if parameter.pop("x-empty-is-absent", False):
                 parameter["allowEmptyValue"] = True
+        if {ApiKeyAuthenticationScheme.name: []} in operation.get("security", []):
+            self._add_authenticated_answers(operation["responses"])
         return operation
+
+    def _add_authenticated_answers(self, responses: dict[str, Any]) -> None:
+        for status, (answer, header, header_schema) in _AUTHENTICATED_ANSWERS.items():
+            if status not in responses:
+                ref = self.resolve_serializer(answer.response, "response").ref
+                responses[status] = {
+                    "description": answer.description,
+                    "content": {"application/json": {"schema": ref}},
+                }
+            responses[status].setdefault("headers", {})[header] = header_schema
+        ordered = dict(sorted(responses.items()))
+        responses.clear()
+        responses.update(ordered)
 
 
 # --- Postprocessing hooks -----------------------------------------------------------------

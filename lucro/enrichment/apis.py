@@ -12,7 +12,6 @@ from lucro.core.openapi import (
     LIMIT_PARAM,
     NOT_JSON,
     UNAUTHORIZED,
-    WWW_AUTHENTICATE,
     location_header,
     problem,
     uuid_path_param,
@@ -44,7 +43,6 @@ GLOBAL_RULE = problem("A global rule (read-only; create your own, it takes prece
 class CategoryListApi(APIView):
     @extend_schema(
         operation_id="categories_list",
-        parameters=[WWW_AUTHENTICATE],
         responses={200: CategoryListOutSerializer, 401: UNAUTHORIZED},
     )
     def get(self, request: Request) -> Response:
@@ -55,7 +53,7 @@ class CategoryListApi(APIView):
 class RuleListCreateApi(APIView):
     @extend_schema(
         operation_id="rules_list",
-        parameters=[LIMIT_PARAM, CURSOR_PARAM, WWW_AUTHENTICATE],
+        parameters=[LIMIT_PARAM, CURSOR_PARAM],
         responses={
             200: RuleListOutSerializer,
             400: problem("limit out of range, or a cursor this API did not issue"),
@@ -70,7 +68,7 @@ class RuleListCreateApi(APIView):
     @extend_schema(
         operation_id="rules_create",
         request=RuleInSerializer,
-        parameters=[location_header(201, "The new rule's URL."), WWW_AUTHENTICATE],
+        parameters=[location_header(201, "The new rule's URL.")],
         responses={201: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED, 415: NOT_JSON},
     )
     def post(self, request: Request) -> Response:
@@ -99,7 +97,7 @@ _RULE_UPDATE_RESPONSES = {
 class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_detail",
-        parameters=[RULE_ID, WWW_AUTHENTICATE],
+        parameters=[RULE_ID],
         responses={200: RuleOutSerializer, 401: UNAUTHORIZED, 404: NO_RULE},
     )
     def get(self, request: Request, rule_id: str) -> Response:
@@ -118,7 +116,7 @@ class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_update",
         request=RuleInSerializer,
-        parameters=[RULE_ID, WWW_AUTHENTICATE],
+        parameters=[RULE_ID],
         responses=_RULE_UPDATE_RESPONSES,
     )
     def put(self, request: Request, rule_id: str) -> Response:
@@ -127,7 +125,7 @@ class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_partial_update",
         request=RuleInSerializer,
-        parameters=[RULE_ID, WWW_AUTHENTICATE],
+        parameters=[RULE_ID],
         responses=_RULE_UPDATE_RESPONSES,
     )
     def patch(self, request: Request, rule_id: str) -> Response:
@@ -135,7 +133,7 @@ class RuleDetailApi(APIView):
 
     @extend_schema(
         operation_id="rules_delete",
-        parameters=[RULE_ID, WWW_AUTHENTICATE],
+        parameters=[RULE_ID],
         responses={204: None, 401: UNAUTHORIZED, 403: GLOBAL_RULE, 404: NO_RULE},
     )
     def delete(self, request: Request, rule_id: str) -> Response:
@@ -150,7 +148,6 @@ class RuleTestApi(APIView):
     @extend_schema(
         operation_id="rules_test",
         request=RuleTestInSerializer,
-        parameters=[WWW_AUTHENTICATE],
         responses={200: RuleTestOutSerializer, 400: INVALID, 401: UNAUTHORIZED, 415: NOT_JSON},
     )
     def post(self, request: Request) -> Response:
@@ -182,7 +179,6 @@ class BatchRetryApi(APIView):
         parameters=[
             uuid_path_param("batch_id", "The batch_id an ingest answered with."),
             location_header(202, "The batch's status URL."),
-            WWW_AUTHENTICATE,
         ],
         responses={202: RetryOutSerializer, 401: UNAUTHORIZED, 404: problem("No such batch")},
     )

@@ -8,10 +8,8 @@ from rest_framework.views import APIView
 
 from lucro.core.errors import PayloadTooLarge, UnsupportedMediaType
 from lucro.core.openapi import (
-    RETRY_AFTER,
     UNAUTHORIZED,
     UNAVAILABLE,
-    WWW_AUTHENTICATE,
     location_header,
     problem,
     uuid_path_param,
@@ -64,8 +62,6 @@ class IngestTransactionsApi(APIView):
                 response=[202],
                 description="Present when this answer replays the first one for the same key.",
             ),
-            WWW_AUTHENTICATE,
-            RETRY_AFTER,
         ],
         responses={
             202: IngestResponseSerializer,
@@ -103,7 +99,7 @@ class IngestTransactionsApi(APIView):
 class BatchDetailApi(APIView):
     @extend_schema(
         operation_id="batch_detail",
-        parameters=[BATCH_ID, WWW_AUTHENTICATE],
+        parameters=[BATCH_ID],
         responses={200: BatchDetailSerializer, 401: UNAUTHORIZED, 404: problem("No such batch")},
     )
     def get(self, request: Request, batch_id: str) -> Response:

@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 from lucro.core.openapi import (
     EMPTY_IS_ABSENT,
     UNAUTHORIZED,
-    WWW_AUTHENTICATE,
     date_param,
     problem,
 )
@@ -28,7 +27,6 @@ from lucro.tenancy.authentication import request_organization
 _RANGE = [
     date_param("start_date", required=True, description="First day, inclusive."),
     date_param("end_date", required=True, description="Last day, inclusive."),
-    WWW_AUTHENTICATE,
 ]
 
 

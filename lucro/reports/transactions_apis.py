@@ -16,7 +16,6 @@ from lucro.core.openapi import (
     LIMIT_PARAM,
     NOT_JSON,
     UNAUTHORIZED,
-    WWW_AUTHENTICATE,
     date_param,
     problem,
     uuid_path_param,
@@ -59,7 +58,6 @@ _LIST_PARAMS = [
     OpenApiParameter("search", str, description="Substring of description or merchant."),
     LIMIT_PARAM,
     CURSOR_PARAM,
-    WWW_AUTHENTICATE,
 ]
 TRANSACTION_PK = uuid_path_param("transaction_pk", "The transaction's Lucro id (its `id`).")
 NO_TRANSACTION = problem("No such transaction (or another organization's)")
@@ -90,7 +88,7 @@ class TransactionListApi(APIView):
 class TransactionDetailApi(APIView):
     @extend_schema(
         operation_id="transaction_detail",
-        parameters=[TRANSACTION_PK, WWW_AUTHENTICATE],
+        parameters=[TRANSACTION_PK],
         responses={200: TransactionSerializer, 401: UNAUTHORIZED, 404: NO_TRANSACTION},
     )
     def get(self, request: Request, transaction_pk: str) -> Response:
@@ -102,7 +100,7 @@ class TransactionDetailApi(APIView):
     @extend_schema(
         operation_id="transaction_categorise",
         request=CategoryPatchSerializer,
-        parameters=[TRANSACTION_PK, WWW_AUTHENTICATE],
+        parameters=[TRANSACTION_PK],
         responses={
             200: TransactionSerializer,
             400: problem("Malformed JSON, no category, or an unknown one"),
