@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and Redoc at pinned versions, served from our static files (no CDN).
+    "drf_spectacular_sidecar",
     "django_prometheus",
     "lucro.core",
     "lucro.tenancy",
@@ -254,6 +256,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page's JavaScript, CSS and favicon come from drf-spectacular-sidecar (pinned
+    # in requirements.lock, served by whitenoise): it works offline and cannot change under us.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator service: the page makes no request off this host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "lucro.core.openapi.problem_media_type_hook",

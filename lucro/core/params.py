@@ -12,6 +12,7 @@ import binascii
 import datetime as dt
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 
 import msgspec
 
@@ -24,7 +25,10 @@ DATE_MAX = dt.date(2100, 12, 31)
 # ``str.isdigit()`` accepts "²" and "①", which ``int()`` refuses; only ASCII digits here.
 _ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
 # ``\d`` matches "٣" and ``date.fromisoformat`` takes "20250505" and "2025-W01-1" too.
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An amount sent as a string: ``Decimal()`` alone also takes "1_000", " 5 ", "1e3" and
+# Arabic-Indic or full-width digits, none of which an integration means as money.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,19}(?:\.[0-9]{1,19})?")
 
 # A cursor is base64url of a short JSON array of strings that this API wrote. The largest
 # it writes (a date, a timestamp and a UUID) is ≈ 130 characters; a bound well above that
@@ -36,6 +40,11 @@ _CURSOR_CHARS = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 def date_in_range(value: dt.date) -> bool:
     """Return whether ``value`` lies within [DATE_MIN, DATE_MAX]."""
     return DATE_MIN <= value <= DATE_MAX
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """Return the amount a plain decimal string (``-100.25``) states, or None."""
+    return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else None
 
 
 def ascii_int(raw: str) -> int | None:
@@ -51,7 +60,7 @@ def iso_date(raw: str, *, bounded: bool = True) -> dt.date:
     Raise ``ValueError`` whose message completes "<name> …" (e.g. "must be …").
     """
     try:
-        if not _ISO_DATE.fullmatch(raw):
+        if not ISO_DATE.fullmatch(raw):
             raise ValueError(raw)
         value = dt.date.fromisoformat(raw)
     except ValueError:

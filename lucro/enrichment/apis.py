@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lucro.core.openapi import problem
+from lucro.core.openapi import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    NOT_JSON,
+    UNAUTHORIZED,
+    location_header,
+    problem,
+    uuid_path_param,
+)
 from lucro.enrichment import selectors, services
 from lucro.enrichment.pagination import paginate
 from lucro.enrichment.serializers import (
@@ -27,8 +35,10 @@ from lucro.ingestion.selectors import batch_get
 from lucro.ingestion.services import batch_location
 from lucro.tenancy.authentication import request_organization
 
-UNAUTHORIZED = problem("No or bad credentials")
 INVALID = problem("Invalid request")
+RULE_ID = uuid_path_param("rule_id", "The rule's id.")
+NO_RULE = problem("No such rule (or another organization's)")
+GLOBAL_RULE = problem("A global rule (read-only; create your own, it takes precedence)")
 
 
 class CategoryListApi(APIView):
@@ -44,11 +54,12 @@ class CategoryListApi(APIView):
 class RuleListCreateApi(APIView):
     @extend_schema(
         operation_id="rules_list",
-        parameters=[
-            OpenApiParameter("limit", int, required=False),
-            OpenApiParameter("cursor", str, required=False),
-        ],
-        responses={200: RuleListOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+        parameters=[LIMIT_PARAM, CURSOR_PARAM],
+        responses={
+            200: RuleListOutSerializer,
+            400: problem("limit out of range, or a cursor this API did not issue"),
+            401: UNAUTHORIZED,
+        },
     )
     def get(self, request: Request) -> Response:
         rules = selectors.rules_visible(organization=request_organization(request))
@@ -58,7 +69,8 @@ class RuleListCreateApi(APIView):
     @extend_schema(
         operation_id="rules_create",
         request=RuleInSerializer,
-        responses={201: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+        parameters=[location_header(201, "The new rule's URL.")],
+        responses={201: RuleOutSerializer, 400: INVALID, 401: UNAUTHORIZED, 415: NOT_JSON},
     )
     def post(self, request: Request) -> Response:
         data = RuleInSerializer(data=request.data)
@@ -77,15 +89,17 @@ _RULE_UPDATE_RESPONSES = {
     200: RuleOutSerializer,
     400: INVALID,
     401: UNAUTHORIZED,
-    403: problem("A global rule"),
-    404: problem("No such rule"),
+    403: GLOBAL_RULE,
+    404: NO_RULE,
+    415: NOT_JSON,
 }
 
 
 class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_detail",
-        responses={200: RuleOutSerializer, 401: UNAUTHORIZED, 404: problem("No such rule")},
+        parameters=[RULE_ID],
+        responses={200: RuleOutSerializer, 401: UNAUTHORIZED, 404: NO_RULE},
     )
     def get(self, request: Request, rule_id: str) -> Response:
         rule = selectors.rule_get(organization=request_organization(request), rule_id=rule_id)
@@ -103,6 +117,7 @@ class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_update",
         request=RuleInSerializer,
+        parameters=[RULE_ID],
         responses=_RULE_UPDATE_RESPONSES,
     )
     def put(self, request: Request, rule_id: str) -> Response:
@@ -111,6 +126,7 @@ class RuleDetailApi(APIView):
     @extend_schema(
         operation_id="rules_partial_update",
         request=RuleInSerializer,
+        parameters=[RULE_ID],
         responses=_RULE_UPDATE_RESPONSES,
     )
     def patch(self, request: Request, rule_id: str) -> Response:
@@ -118,12 +134,8 @@ class RuleDetailApi(APIView):
 
     @extend_schema(
         operation_id="rules_delete",
-        responses={
-            204: None,
-            401: UNAUTHORIZED,
-            403: problem("A global rule"),
-            404: problem("No such rule"),
-        },
+        parameters=[RULE_ID],
+        responses={204: None, 401: UNAUTHORIZED, 403: GLOBAL_RULE, 404: NO_RULE},
     )
     def delete(self, request: Request, rule_id: str) -> Response:
         rule = selectors.rule_get(
@@ -137,7 +149,7 @@ class RuleTestApi(APIView):
     @extend_schema(
         operation_id="rules_test",
         request=RuleTestInSerializer,
-        responses={200: RuleTestOutSerializer, 400: INVALID, 401: UNAUTHORIZED},
+        responses={200: RuleTestOutSerializer, 400: INVALID, 401: UNAUTHORIZED, 415: NOT_JSON},
     )
     def post(self, request: Request) -> Response:
         data = RuleTestInSerializer(data=request.data)
@@ -165,6 +177,10 @@ class BatchRetryApi(APIView):
     @extend_schema(
         operation_id="batch_retry",
         request=None,
+        parameters=[
+            uuid_path_param("batch_id", "The batch_id an ingest answered with."),
+            location_header(202, "The batch's status URL."),
+        ],
         responses={202: RetryOutSerializer, 401: UNAUTHORIZED, 404: problem("No such batch")},
     )
     def post(self, request: Request, batch_id: str) -> Response:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from lucro.core.fields import IsoDateField
+from lucro.core.openapi import AmountField
+from lucro.core.serializers import StrictJsonSerializer
 from lucro.enrichment.models import Category, Rule
 from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
+from lucro.enrichment.taxonomy import taxonomy
 from lucro.ingestion.serializers import BatchScopeSerializer, LinksSerializer
+
+
+@cache
+def category_slugs() -> list[str]:
+    """Return the taxonomy's slugs, sorted: what the schema enumerates for a category.
+
+    The taxonomy (seeded by migration 0002 from the same files) is the contract, its slugs
+    stable; reading it rather than the table lets the schema be generated with no database.
+    """
+    return sorted(entry.slug for entry in taxonomy())
+
+
+class CategorySlugField(serializers.SlugRelatedField):
+    """A category named by its slug; the schema enumerates the taxonomy's slugs.
+
+    (``lucro.core.openapi.CategorySlugFieldExtension`` documents it.)
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", queryset=Category.objects.all(), **kwargs)
+
+    def slugs(self) -> list[str]:
+        return category_slugs()
 
 
 class CategoryBriefSerializer(serializers.Serializer):
@@ -27,6 +54,7 @@ class CategoryOutSerializer(serializers.Serializer):
     description = serializers.CharField()
     primary = serializers.SerializerMethodField()
 
+    @extend_schema_field(CategoryBriefSerializer(allow_null=True))
     def get_primary(self, category: Category) -> dict[str, str] | None:
         parent = category.parent
         return None if parent is None else {"slug": parent.slug, "name": parent.name}
@@ -41,28 +69,30 @@ class RuleOutSerializer(serializers.Serializer):
     scope = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()
     pattern = serializers.CharField()
-    field = serializers.CharField()
-    match_type = serializers.CharField()
-    direction = serializers.CharField()
+    field = serializers.ChoiceField(choices=Rule.Field.choices)
+    match_type = serializers.ChoiceField(choices=Rule.MatchType.choices)
+    direction = serializers.ChoiceField(choices=Rule.Direction.choices)
     priority = serializers.IntegerField()
     is_active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field({"type": "string", "enum": ["global", "organization"]})
     def get_scope(self, rule: Rule) -> str:
         return "global" if rule.organization_id is None else "organization"
 
+    @extend_schema_field(CategoryBriefSerializer)
     def get_category(self, rule: Rule) -> dict[str, str]:
         return {"slug": rule.category.slug, "name": rule.category.name}
 
 
 class RuleListOutSerializer(serializers.Serializer):
     results = RuleOutSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last.")
 
 
-class RuleInSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+class RuleInSerializer(StrictJsonSerializer):
+    category = CategorySlugField()
     pattern = serializers.CharField(
         max_length=settings.RULE_PATTERN_MAX_LENGTH,
         trim_whitespace=True,
@@ -95,7 +125,7 @@ class RuleInSerializer(serializers.Serializer):
         return attrs
 
 
-class RuleTestInSerializer(serializers.Serializer):
+class RuleTestInSerializer(StrictJsonSerializer):
     # No longer than an ingested transaction's texts can be: the test runs the same rules.
     description = serializers.CharField(
         required=False,
@@ -109,9 +139,7 @@ class RuleTestInSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=settings.INGEST_MAX_STRING_LENGTH,
     )
-    amount = serializers.DecimalField(
-        max_digits=19, decimal_places=4, help_text="Negative is money out."
-    )
+    amount = AmountField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("description") and not attrs.get("merchant_name"):
@@ -131,7 +159,7 @@ class RetryOutSerializer(serializers.Serializer):
     links = serializers.DictField(child=serializers.CharField())
 
 
-class RerunInSerializer(serializers.Serializer):
+class RerunInSerializer(StrictJsonSerializer):
     account_ids = serializers.ListField(
         child=serializers.CharField(max_length=255),
         required=False,

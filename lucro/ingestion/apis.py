@@ -7,7 +7,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lucro.core.errors import PayloadTooLarge, UnsupportedMediaType
-from lucro.core.openapi import problem
+from lucro.core.openapi import (
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    location_header,
+    problem,
+    uuid_path_param,
+)
 from lucro.core.params import ascii_int
 from lucro.ingestion.selectors import batch_detail
 from lucro.ingestion.serializers import (
@@ -28,6 +34,9 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+BATCH_ID = uuid_path_param("batch_id", "The batch_id an ingest answered with.")
+
+
 class IngestTransactionsApi(APIView):
     """Accept a batch of accounts and transactions; enrichment runs afterwards."""
 
@@ -36,23 +45,33 @@ class IngestTransactionsApi(APIView):
 
     @extend_schema(
         operation_id="ingest_transactions",
-        request=IngestRequestSerializer,
+        # The view reads the raw body (no DRF parser), so the media type is named here.
+        request={"application/json": IngestRequestSerializer},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                str,
+                {"type": "string", "minLength": 1, "maxLength": 255},
                 OpenApiParameter.HEADER,
                 required=False,
-                description="Same as request_id in the body.",
-            )
+                description="Same as request_id in the body (if both are sent, they must agree).",
+            ),
+            location_header(202, "The batch's status URL."),
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                {"type": "string", "enum": ["true"]},
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="Present when this answer replays the first one for the same key.",
+            ),
         ],
         responses={
             202: IngestResponseSerializer,
-            400: problem("Invalid payload"),
-            401: problem("No or bad credentials"),
+            400: problem("Malformed JSON or invalid fields (each named by a JSON pointer)"),
+            401: UNAUTHORIZED,
             409: problem("Idempotency key reused with another body"),
             413: problem("Body or batch too large"),
             415: problem("Not JSON"),
+            503: UNAVAILABLE,
         },
     )
     def post(self, request: Request) -> Response:
@@ -81,11 +100,8 @@ class IngestTransactionsApi(APIView):
 class BatchDetailApi(APIView):
     @extend_schema(
         operation_id="batch_detail",
-        responses={
-            200: BatchDetailSerializer,
-            401: problem("No or bad credentials"),
-            404: problem("No such batch"),
-        },
+        parameters=[BATCH_ID],
+        responses={200: BatchDetailSerializer, 401: UNAUTHORIZED, 404: problem("No such batch")},
     )
     def get(self, request: Request, batch_id: str) -> Response:
         return Response(batch_detail(organization=request_organization(request), batch_id=batch_id))

@@ -21,7 +21,7 @@ import msgspec
 
 from lucro.core.currencies import MINOR_UNITS
 from lucro.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
-from lucro.core.params import DATE_MAX, DATE_MIN, date_in_range
+from lucro.core.params import DATE_MAX, DATE_MIN, ISO_DATE, date_in_range, plain_decimal
 
 # Enough to correct a bad payload, small enough that a batch of garbage cannot make a
 # multi-megabyte error document.
@@ -31,13 +31,10 @@ MAX_AMOUNT_ADJUSTED_EXPONENT = 14
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
 
-# What SPEC §4 and the README accept, and nothing more: ``Decimal()`` and ``fromisoformat()``
-# alone also take "1_000", " 5 ", Arabic-Indic or full-width digits, "20250505" and
-# "2025-W01", none of which an integration means as money or a statement date.
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,19}(?:\.[0-9]{1,19})?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# RFC 3339 (``T`` or a space between date and time, seconds and fraction optional); a
-# datetime without an offset is taken as UTC, as Plaid's are.
+# What SPEC §4 and the README accept, and nothing more (amounts: ``plain_decimal``; dates:
+# ``ISO_DATE``, shared with the query-string parsers; ``fromisoformat()`` alone also takes
+# "20250505" and "2025-W01"). A datetime is RFC 3339 (``T`` or a space between date and
+# time, seconds and fraction optional); one without an offset is taken as UTC, as Plaid's are.
 _ISO_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
     r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
@@ -187,7 +184,7 @@ class _Parser:
         elif type(value) is int:
             amount = Decimal(value)
         elif type(value) is str:
-            amount = _plain_decimal(value)
+            amount = plain_decimal(value)
         if amount is None:
             self.errors.add(pointer, _AMOUNT_DETAIL)
             return None
@@ -304,18 +301,13 @@ class _Parser:
         )
 
 
-def _plain_decimal(text: str) -> Decimal | None:
-    """Return the amount a plain decimal string states, or None if it is not one."""
-    return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else None
-
-
 def _parse_date(value: str) -> tuple[dt.date, dt.datetime | None] | None:
     """Return (UTC date, original timestamp or None) for a date or an RFC 3339 datetime.
 
     None when the text is neither, or when the date falls outside [DATE_MIN, DATE_MAX].
     """
     if len(value) == 10:
-        if not _ISO_DATE.fullmatch(value):
+        if not ISO_DATE.fullmatch(value):
             return None
         try:
             day = dt.date.fromisoformat(value)
@@ -398,7 +390,7 @@ def _fast_amount(raw: bytes) -> Decimal | None:
     """Return the amount of a raw JSON value: a number, or a plain decimal string."""
     if raw[:1] == b'"':
         # An escape (a backslash) can only hide something that is not a plain decimal.
-        return None if b"\\" in raw else _plain_decimal(raw[1:-1].decode())
+        return None if b"\\" in raw else plain_decimal(raw[1:-1].decode())
     # Anything else the typed decoder let through is a valid JSON number (or a literal,
     # which Decimal refuses: the thorough pass reports it).
     try:

@@ -1,45 +1,117 @@
 """Request/response shapes for the OpenAPI schema.
 
 The ingestion body is parsed by ``payload`` (msgspec) for speed; these serializers describe
-it in the schema and are never on the hot path.
+it in the schema and are never on the hot path. They say what ``payload`` checks: required
+fields, lengths, currency codes, the date forms, the batch size.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from lucro.core.currencies import MINOR_UNITS
+from lucro.core.openapi import DATE_PATTERN, AmountField
+from lucro.core.params import DATE_MAX, DATE_MIN
+
+CURRENCIES = sorted(MINOR_UNITS)
+# payload rejects blank strings where a value is required.
+_NOT_BLANK = r"\S"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "anyOf": [{"format": "date", "pattern": DATE_PATTERN}, {"format": "date-time"}],
+        "description": (
+            f"YYYY-MM-DD or an RFC 3339 date-time (its UTC date is kept), "
+            f"between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+        ),
+    }
+)
+class IngestDateField(serializers.CharField):
+    """A transaction date as the ingestion payload accepts it (schema only)."""
+
+
+@extend_schema_field({"type": "string", "enum": CURRENCIES})
+class CurrencyField(serializers.ChoiceField):
+    """An ISO 4217 code Lucro knows (schema only; its enum without a line per code)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=CURRENCIES, **kwargs)
 
 
 class AccountInSerializer(serializers.Serializer):
-    account_id = serializers.CharField(max_length=255)
-    name = serializers.CharField(max_length=255)
-    type = serializers.CharField(max_length=64)
-    subtype = serializers.CharField(max_length=64, required=False, allow_null=True)
-    mask = serializers.CharField(max_length=32, required=False, allow_null=True)
-    iso_currency_code = serializers.CharField(
-        min_length=3, max_length=3, required=False, allow_null=True
+    account_id = serializers.RegexField(_NOT_BLANK, max_length=255)
+    name = serializers.RegexField(_NOT_BLANK, max_length=255)
+    type = serializers.RegexField(_NOT_BLANK, max_length=64)
+    # Optional strings may be empty (payload checks only that required ones are not blank).
+    subtype = serializers.CharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
+    mask = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+    iso_currency_code = CurrencyField(
+        required=False,
+        allow_null=True,
+        help_text="ISO 4217; when absent, the first transaction's currency.",
     )
 
 
 class TransactionInSerializer(serializers.Serializer):
-    transaction_id = serializers.CharField(max_length=255)
-    account_id = serializers.CharField(max_length=255)
-    amount = serializers.DecimalField(
-        max_digits=19, decimal_places=4, help_text="Negative is money out. Number or string."
+    transaction_id = serializers.RegexField(_NOT_BLANK, max_length=255)
+    account_id = serializers.RegexField(
+        _NOT_BLANK, max_length=255, help_text="An account of this batch or an earlier one."
     )
-    iso_currency_code = serializers.CharField(min_length=3, max_length=3)
-    date = serializers.CharField(help_text="ISO date or datetime")
-    authorized_date = serializers.CharField(required=False, allow_null=True)
-    name = serializers.CharField(required=False, allow_null=True)
-    merchant_name = serializers.CharField(required=False, allow_null=True)
-    payment_channel = serializers.CharField(required=False, allow_null=True)
-    pending = serializers.BooleanField(required=False, default=False)
+    amount = AmountField(
+        help_text=(
+            "Non-zero; negative is money out. A JSON number or a decimal string, with no more "
+            "decimal places than the currency has."
+        )
+    )
+    iso_currency_code = CurrencyField()
+    date = IngestDateField()
+    authorized_date = IngestDateField(required=False, allow_null=True)
+    name = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
+    )
+    merchant_name = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
+    )
+    payment_channel = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64
+    )
+    pending = serializers.BooleanField(required=False, allow_null=True, default=False)
 
 
 class IngestRequestSerializer(serializers.Serializer):
-    accounts = AccountInSerializer(many=True)
-    transactions = TransactionInSerializer(many=True)
-    total_transactions = serializers.IntegerField(required=False)
-    request_id = serializers.CharField(required=False, max_length=255)
+    accounts = AccountInSerializer(
+        many=True, help_text="The accounts the transactions name (may be empty if known)."
+    )
+    transactions = serializers.ListField(
+        child=TransactionInSerializer(),
+        min_length=1,
+        max_length=settings.INGEST_MAX_TRANSACTIONS,
+        help_text="More than INGEST_MAX_TRANSACTIONS is a 413.",
+    )
+    total_transactions = serializers.IntegerField(
+        required=False, allow_null=True, help_text="If sent, the length of transactions."
+    )
+    request_id = serializers.RegexField(
+        _NOT_BLANK,
+        required=False,
+        allow_null=True,
+        max_length=255,
+        help_text="Idempotency key (or the Idempotency-Key header; both must then agree).",
+    )
 
 
 class LinksSerializer(serializers.Serializer):

@@ -7,7 +7,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lucro.core.openapi import problem
+from lucro.core.openapi import (
+    EMPTY_IS_ABSENT,
+    UNAUTHORIZED,
+    date_param,
+    problem,
+)
 from lucro.reports import selectors
 from lucro.reports.serializers import (
     AccountSummarySerializer,
@@ -17,21 +22,34 @@ from lucro.reports.serializers import (
 )
 from lucro.tenancy.authentication import request_organization
 
+# Every report takes an inclusive date range (at most REPORT_MAX_RANGE_DAYS long, start not
+# after end: rules between two parameters that OpenAPI cannot state, so they answer 400).
 _RANGE = [
-    OpenApiParameter("start_date", str, required=True, description="YYYY-MM-DD, inclusive."),
-    OpenApiParameter("end_date", str, required=True, description="YYYY-MM-DD, inclusive."),
+    date_param("start_date", required=True, description="First day, inclusive."),
+    date_param("end_date", required=True, description="Last day, inclusive."),
 ]
-_LEVEL = OpenApiParameter(
-    "level",
-    str,
-    enum=list(selectors.LEVELS),
-    required=False,
-    description="Group by primary (default) or detailed category.",
+
+
+def _choice_param(name: str, choices: tuple[str, ...], default: str, what: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        str,
+        enum=list(choices),
+        default=default,
+        description=f"{what}; default {default}.",
+        extensions=EMPTY_IS_ABSENT,
+    )
+
+
+_LEVEL = _choice_param(
+    "level", selectors.LEVELS, "primary", "Group by primary or detailed category"
 )
 _ERRORS = {
-    400: problem("Missing or malformed dates, start after end, range too long"),
-    401: problem("No or bad credentials"),
-    404: problem("No such account"),
+    400: problem(
+        "Missing or malformed dates, start after end, range too long, an unknown level/interval"
+    ),
+    401: UNAUTHORIZED,
+    404: problem("No such account (or another organization's)"),
 }
 
 
@@ -59,12 +77,8 @@ class AccountCategoriesApi(APIView):
         operation_id="account_categories",
         parameters=[
             *_RANGE,
-            OpenApiParameter(
-                "level",
-                str,
-                enum=list(selectors.LEVELS),
-                required=False,
-                description="Group by detailed (default) or primary category.",
+            _choice_param(
+                "level", selectors.LEVELS, "detailed", "Group by detailed or primary category"
             ),
         ],
         responses={200: CategoryBreakdownSerializer, **_ERRORS},
@@ -88,13 +102,7 @@ class AccountTimeseriesApi(APIView):
         operation_id="account_timeseries",
         parameters=[
             *_RANGE,
-            OpenApiParameter(
-                "interval",
-                str,
-                enum=list(selectors.INTERVALS),
-                required=False,
-                description="Period length; default day.",
-            ),
+            _choice_param("interval", selectors.INTERVALS, "day", "Period length"),
         ],
         responses={200: TimeseriesSerializer, **_ERRORS},
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from lucro.enrichment.serializers import CategorySlugField
+
 
 class DateRangeSerializer(serializers.Serializer):
     start = serializers.DateField()
@@ -125,4 +127,18 @@ class TransactionPageSerializer(serializers.Serializer):
 
 
 class CategoryPatchSerializer(serializers.Serializer):
-    category = serializers.CharField(allow_null=True, help_text="A category slug, or null.")
+    """The body of PATCH /transactions/<id>/ (schema only; reports.services parses it)."""
+
+    category = CategorySlugField(
+        allow_null=True, help_text="A category slug, or null to clear the category."
+    )
+
+    # This PATCH sets the one field it takes, which must be sent: it is not a partial update,
+    # but drf-spectacular marks every PATCH body partial (nothing required) by setting this.
+    @property
+    def partial(self) -> bool:
+        return False
+
+    @partial.setter
+    def partial(self, value: bool) -> None:
+        pass

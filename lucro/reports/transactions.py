@@ -130,7 +130,9 @@ def _filters(params: Mapping[str, str], errors: list[dict[str, str]]) -> Q:
         ("source", "category_source", CategorySource.values),
     ):
         raw = params.get(name)
-        if raw:
+        # Present but empty is not "no filter": "" is not one of the values (the schema's
+        # enum says so too), so ?source= is refused like any other unknown value.
+        if raw is not None:
             if raw in choices:
                 q &= Q(**{field: raw})
             else:

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lucro.core.openapi import problem
+from lucro.core.openapi import (
+    CURSOR_PARAM,
+    EMPTY_IS_ABSENT,
+    LIMIT_PARAM,
+    NOT_JSON,
+    UNAUTHORIZED,
+    date_param,
+    problem,
+    uuid_path_param,
+)
+from lucro.enrichment.serializers import category_slugs
+from lucro.ingestion.models import CategorySource, IngestionStatus
 from lucro.reports.serializers import (
     CategoryPatchSerializer,
     TransactionPageSerializer,
@@ -21,21 +33,34 @@ from lucro.tenancy.authentication import request_organization
 
 _LIST_PARAMS = [
     OpenApiParameter("account_id", str, description="The account's external id."),
-    OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive."),
-    OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive."),
+    date_param("start_date", required=False, description="First day, inclusive."),
+    date_param("end_date", required=False, description="Last day, inclusive."),
     OpenApiParameter(
         "category",
         str,
+        enum=category_slugs(),
         description="A category slug; a primary slug matches its detailed categories too.",
+        extensions=EMPTY_IS_ABSENT,
     ),
-    OpenApiParameter("status", str, enum=["pending", "processing", "completed", "failed"]),
-    OpenApiParameter("source", str, enum=["none", "rule", "model", "manual"]),
-    OpenApiParameter("min_amount", str, description="Signed decimal (negative = money out)."),
-    OpenApiParameter("max_amount", str, description="Signed decimal."),
+    OpenApiParameter("status", str, enum=IngestionStatus.values),
+    OpenApiParameter(
+        "source", str, enum=CategorySource.values, description="How the category was set."
+    ),
+    OpenApiParameter(
+        "min_amount",
+        OpenApiTypes.NUMBER,
+        description="Signed decimal (negative = money out).",
+        extensions=EMPTY_IS_ABSENT,
+    ),
+    OpenApiParameter(
+        "max_amount", OpenApiTypes.NUMBER, description="Signed decimal.", extensions=EMPTY_IS_ABSENT
+    ),
     OpenApiParameter("search", str, description="Substring of description or merchant."),
-    OpenApiParameter("limit", int, description="1 to 500, default 50."),
-    OpenApiParameter("cursor", str, description="From the previous page's next link."),
+    LIMIT_PARAM,
+    CURSOR_PARAM,
 ]
+TRANSACTION_PK = uuid_path_param("transaction_pk", "The transaction's Lucro id (its `id`).")
+NO_TRANSACTION = problem("No such transaction (or another organization's)")
 
 
 class TransactionListApi(APIView):
@@ -44,8 +69,8 @@ class TransactionListApi(APIView):
         parameters=_LIST_PARAMS,
         responses={
             200: TransactionPageSerializer,
-            400: problem("Bad filter"),
-            401: problem("No or bad credentials"),
+            400: problem("A malformed or unknown filter value, limit or cursor"),
+            401: UNAUTHORIZED,
         },
     )
     def get(self, request: Request) -> Response:
@@ -63,11 +88,8 @@ class TransactionListApi(APIView):
 class TransactionDetailApi(APIView):
     @extend_schema(
         operation_id="transaction_detail",
-        responses={
-            200: TransactionSerializer,
-            401: problem("No or bad credentials"),
-            404: problem("No such transaction"),
-        },
+        parameters=[TRANSACTION_PK],
+        responses={200: TransactionSerializer, 401: UNAUTHORIZED, 404: NO_TRANSACTION},
     )
     def get(self, request: Request, transaction_pk: str) -> Response:
         txn = transaction_get(
@@ -78,11 +100,13 @@ class TransactionDetailApi(APIView):
     @extend_schema(
         operation_id="transaction_categorise",
         request=CategoryPatchSerializer,
+        parameters=[TRANSACTION_PK],
         responses={
             200: TransactionSerializer,
-            400: problem("Unknown category"),
-            401: problem("No or bad credentials"),
-            404: problem("No such transaction"),
+            400: problem("Malformed JSON, no category, or an unknown one"),
+            401: UNAUTHORIZED,
+            404: NO_TRANSACTION,
+            415: NOT_JSON,
         },
     )
     def patch(self, request: Request, transaction_pk: str) -> Response:

@@ -1,4 +1,4 @@
-"""The admin in a real browser: Debian's Chromium driven by Playwright.
+"""The admin and the API docs in a real browser: Debian's Chromium driven by Playwright.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium, which
 scripts/test-prereqs.sh installs from Debian's packages.
@@ -6,10 +6,12 @@ scripts/test-prereqs.sh installs from Debian's packages.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -89,3 +91,39 @@ def test_admin_login_filter_transactions_and_retry_a_batch(live_server: Any, pag
     ).exists()
     if os.environ.get("LUCRO_SCREENSHOTS"):
         page.screenshot(path=os.environ["LUCRO_SCREENSHOTS"])
+
+
+def _off_host(url: str) -> bool:
+    """Whether ``url`` would leave this machine (data:, blob: and loopback URLs do not)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss"):
+        return False
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a name: resolving it would already be a request off this host
+
+
+def test_api_docs_render_with_no_network_beyond_this_host(live_server: Any, page: Any) -> None:
+    attempted: list[str] = []
+
+    def loopback_only(route: Any) -> None:
+        if _off_host(route.request.url):
+            attempted.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    # As on a LAN or an offline machine: nothing beyond this host answers.
+    page.route("**/*", loopback_only)
+    page.goto(f"{live_server.url}/api/v1/docs/")
+
+    # Swagger UI (self-hosted) fetched the schema and listed the operations.
+    ingest = page.locator(".opblock-summary-path[data-path='/api/v1/integrations/transactions/']")
+    ingest.first.wait_for()
+    assert page.locator(".opblock").count() >= 20
+    assert "Lucro API" in page.inner_text(".information-container")
+    assert attempted == []
