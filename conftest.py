@@ -14,6 +14,52 @@ import pytest
 from lucro.core.testing import ApiClient, make_client
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run transactional tests with ``serialized_rollback`` before the other transactional ones.
+
+    pytest-django runs plain ``db`` tests, then transactional ones, in file order. A
+    transactional test ends with a flush: without ``serialized_rollback`` that flush also
+    re-creates the content types (post_migrate) but not the migration-seeded rows
+    (categories, default rules). A serialized test after it then fails to restore its
+    snapshot (duplicate content types), and a test that needs the seeded rows finds none.
+    Seen when new transactional test files sorted between older ones. Serialized tests
+    first (each restores the snapshot, then flushes without post_migrate), then the rest,
+    which need nothing seeded.
+    """
+
+    def serialized(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(
+            marker is not None
+            and marker.kwargs.get("transaction")
+            and marker.kwargs.get("serialized_rollback")
+        )
+
+    transactional_start = next(
+        (
+            i
+            for i, item in enumerate(items)
+            if (m := item.get_closest_marker("django_db")) is not None
+            and m.kwargs.get("transaction")
+        ),
+        None,
+    )
+    if transactional_start is None:
+        return
+    tail = items[transactional_start:]
+    # Stable: file order holds within each group; non-db tests (last) keep their place.
+    tail.sort(key=lambda item: 0 if serialized(item) else 1 if _uses_db(item) else 2)
+    items[transactional_start:] = tail
+
+
+def _uses_db(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", [])
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(fixtures)
+    )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache(settings: Any) -> None:
     from django.core.cache import cache

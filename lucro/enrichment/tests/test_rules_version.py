@@ -17,7 +17,8 @@ class _Rollback(Exception):
     pass
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the test needs the migration-seeded categories (see conftest.py).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_next_rule_set_after_a_rollback_gets_a_fresh_matcher():
     organization = organization_get_or_create(name="Version Org")
     first, second = Category.objects.filter(parent__isnull=False).order_by("slug")[:2]
