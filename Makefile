@@ -23,7 +23,7 @@ lock:
 migrate: install
 	@$(BIN)/python manage.py migrate --noinput -v0
 
-## make run: migrate, print a demo key, run web + worker + beat in the foreground (Ctrl-C stops all)
+## make run: migrate, print a demo key, run web + worker + housekeeping worker (with beat) in the foreground (Ctrl-C stops all)
 run: migrate
 	@$(BIN)/python scripts/run.py --port $(PORT)
 
