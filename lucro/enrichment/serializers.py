@@ -15,7 +15,11 @@ from lucro.core.serializers import StrictJsonSerializer
 from lucro.enrichment.models import Category, Rule
 from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
 from lucro.enrichment.taxonomy import taxonomy
-from lucro.ingestion.serializers import BatchScopeSerializer, LinksSerializer
+from lucro.ingestion.serializers import (
+    BatchScopeSerializer,
+    LinksSerializer,
+    transaction_text_field,
+)
 
 
 @cache
@@ -127,18 +131,8 @@ class RuleInSerializer(StrictJsonSerializer):
 
 class RuleTestInSerializer(StrictJsonSerializer):
     # No longer than an ingested transaction's texts can be: the test runs the same rules.
-    description = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=settings.INGEST_MAX_STRING_LENGTH,
-    )
-    merchant_name = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=settings.INGEST_MAX_STRING_LENGTH,
-    )
+    description = transaction_text_field()
+    merchant_name = transaction_text_field()
     amount = AmountField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

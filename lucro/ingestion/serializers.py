@@ -32,6 +32,16 @@ _NOT_BLANK = r"\S"
         ),
     }
 )
+def transaction_text_field() -> serializers.CharField:
+    """Return the field of a transaction's optional text (a name, a merchant)."""
+    return serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=settings.INGEST_MAX_STRING_LENGTH,
+    )
+
+
 class IngestDateField(serializers.CharField):
     """A transaction date as the ingestion payload accepts it (schema only)."""
 
@@ -74,18 +84,8 @@ class TransactionInSerializer(serializers.Serializer):
     iso_currency_code = CurrencyField()
     date = IngestDateField()
     authorized_date = IngestDateField(required=False, allow_null=True)
-    name = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=settings.INGEST_MAX_STRING_LENGTH,
-    )
-    merchant_name = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=settings.INGEST_MAX_STRING_LENGTH,
-    )
+    name = transaction_text_field()
+    merchant_name = transaction_text_field()
     payment_channel = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=64
     )
