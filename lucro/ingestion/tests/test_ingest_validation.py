@@ -189,6 +189,24 @@ def test_malformed_json_is_400(api, raw):
     assert_nothing_written()
 
 
+def test_a_string_amount_under_an_escaped_key_is_checked_too(api):
+    # msgspec decodes "\u0061mount" as "amount": the fast pass must not wave it through.
+    raw = json.dumps(make_batch(2)).replace('"amount": "-1.25"', '"\\u0061mount": "1_000"', 1)
+    assert "\\u0061mount" in raw
+    body = assert_problem(api.post(URL, raw=raw), 400)
+    assert pointers(body) == {"/transactions/0/amount"}
+    assert_nothing_written()
+
+
+def test_escapes_elsewhere_keep_plain_amounts_valid(api):
+    payload = make_batch(3, name="Café Naïve")
+    raw = json.dumps(payload)  # ensure_ascii: every name carries \u escapes
+    assert "\\u00e9" in raw
+    response = api.post(URL, raw=raw)
+    assert response.status_code == 202, response.content
+    assert response.json()["created"] == 3
+
+
 def test_valid_amount_and_date_forms_are_accepted(api):
     payload = make_batch(4)
     forms = [
