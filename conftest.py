@@ -27,37 +27,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first (each restores the snapshot, then flushes without post_migrate), then the rest,
     which need nothing seeded.
     """
+    items.sort(key=_run_order)
 
-    def serialized(item: pytest.Item) -> bool:
-        marker = item.get_closest_marker("django_db")
-        return bool(
-            marker is not None
-            and marker.kwargs.get("transaction")
-            and marker.kwargs.get("serialized_rollback")
-        )
 
-    transactional_start = next(
-        (
-            i
-            for i, item in enumerate(items)
-            if (m := item.get_closest_marker("django_db")) is not None
-            and m.kwargs.get("transaction")
-        ),
-        None,
+def _run_order(item: pytest.Item) -> tuple[int, int]:
+    """Return pytest-django's group (db, transactional, no db), then serialized first."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", []))
+    transactional = bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & fixtures
     )
-    if transactional_start is None:
-        return
-    tail = items[transactional_start:]
-    # Stable: file order holds within each group; non-db tests (last) keep their place.
-    tail.sort(key=lambda item: 0 if serialized(item) else 1 if _uses_db(item) else 2)
-    items[transactional_start:] = tail
-
-
-def _uses_db(item: pytest.Item) -> bool:
-    fixtures = getattr(item, "fixturenames", [])
-    return item.get_closest_marker("django_db") is not None or bool(
-        {"db", "transactional_db", "live_server"} & set(fixtures)
-    )
+    if transactional:
+        serialized = marker is not None and bool(marker.kwargs.get("serialized_rollback"))
+        return 1, 0 if serialized else 1
+    return (0, 0) if marker is not None or "db" in fixtures else (2, 0)
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from lucro.enrichment import enrichers, services
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.models import Category, Rule
 from lucro.enrichment.tests.helpers import add_rule, category, drain, statuses
-from lucro.ops.tests.conftest import BIN, free_port, process_env, start, stop, wait_http
+from lucro.ops.tests.conftest import free_port, start_gunicorn, stop, wait_http
 from lucro.tenancy.models import Organization
 
 RULES = "/api/v1/rules/"
@@ -347,16 +347,7 @@ def test_another_tenant_is_not_delayed_while_a_redos_shaped_test_runs(tmp_path: 
     _catastrophic_rules(tenant_a.organization)
     own = add_rule("zz tenant b", SLUG, organization=tenant_b.organization)
     port = free_port()
-    proc = start(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi:application"],
-        tmp_path / "gunicorn.log",
-        process_env(
-            GUNICORN_BIND=f"127.0.0.1:{port}",
-            WEB_CONCURRENCY="1",
-            GUNICORN_THREADS="4",
-            PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
-        ),
-    )
+    proc = start_gunicorn(tmp_path, port, WEB_CONCURRENCY="1", GUNICORN_THREADS="4")
     base = f"http://127.0.0.1:{port}"
     read_b = f"{base}{RULES}{own.id}/"
     try:

@@ -10,8 +10,6 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +19,8 @@ from django.utils import timezone
 
 from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services
-from lucro.enrichment.tasks import enrich_batch, rerun_select
 from lucro.enrichment.tests.test_rerun import rollups
 from lucro.enrichment.tests.test_workers import Workers, settled, wait_for
-from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.services import batch_ingest
 from lucro.reports import triggers
@@ -36,27 +32,6 @@ pytestmark = [
 ]
 RERUN = "/api/v1/categorisation/rerun/"
 RULE_SLUG = "general-merchandise-online-marketplaces"
-
-
-@pytest.fixture
-def workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workers]:
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-
-    def send(batch_id: uuid.UUID | str) -> None:
-        enrich_batch.apply_async((str(batch_id),), queue=queue)
-
-    # What this process queues goes to the test queue; the workers' own messages go there
-    # too (their default queue, worker_settings).
-    monkeypatch.setattr(ingestion_services, "_enqueue", send)
-    monkeypatch.setattr(services, "_send_batch", send)
-    monkeypatch.setattr(
-        services, "_send_rerun", lambda job: rerun_select.apply_async((job,), queue=queue)
-    )
-    pool = Workers(queue, tmp_path)
-    try:
-        yield pool
-    finally:
-        pool.stop_all()
 
 
 def ingest(organization: Any, n: int, **kwargs: Any) -> uuid.UUID:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services
-from lucro.enrichment.tasks import enrich_batch
 from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Batch, Transaction
 from lucro.ingestion.services import batch_ingest
@@ -109,23 +108,6 @@ class Workers:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
-
-
-@pytest.fixture
-def workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workers]:
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-
-    def send(batch_id: uuid.UUID | str) -> None:
-        enrich_batch.apply_async((str(batch_id),), queue=queue)
-
-    # Everything this process queues goes to the test queue, not the shared default one.
-    monkeypatch.setattr(ingestion_services, "_enqueue", send)
-    monkeypatch.setattr(services, "_send_batch", send)
-    pool = Workers(queue, tmp_path)
-    try:
-        yield pool
-    finally:
-        pool.stop_all()
 
 
 def wait_for(

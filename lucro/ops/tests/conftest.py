@@ -111,6 +111,18 @@ def wait_http(url: str, proc: Proc, timeout: float = 30.0) -> None:
     raise AssertionError(f"{url} did not answer within {timeout}s:\n{proc.text()[-4000:]}")
 
 
+GUNICORN_COMMAND = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi:application"]
+
+
+def start_gunicorn(folder: Path, port: int, **env: str) -> Proc:
+    """Start gunicorn as the Dockerfile runs it, on ``port``; metrics and its log in ``folder``."""
+    return start(
+        GUNICORN_COMMAND,
+        folder / "gunicorn.log",
+        process_env(GUNICORN_BIND=f"127.0.0.1:{port}", PROMETHEUS_MULTIPROC_DIR=str(folder), **env),
+    )
+
+
 @dataclass
 class LiveGunicorn:
     url: str
@@ -123,16 +135,7 @@ def gunicorn_server(
 ) -> Iterator[LiveGunicorn]:
     """gunicorn -c gunicorn.conf.py config.wsgi:application, as the Dockerfile runs it."""
     port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    metrics_dir = tmp_path_factory.mktemp("prometheus")
-    env = process_env(
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
-    )
-    proc = start(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi:application"], log, env
-    )
+    proc = start_gunicorn(tmp_path_factory.mktemp("gunicorn"), port, WEB_CONCURRENCY="2")
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/api/live/", proc)

@@ -10,15 +10,7 @@ import pytest
 from django.test import Client
 
 from lucro.core.testing import ApiClient, make_batch, make_client
-from lucro.ops.tests.conftest import (
-    BIN,
-    LiveGunicorn,
-    free_port,
-    process_env,
-    start,
-    stop,
-    wait_http,
-)
+from lucro.ops.tests.conftest import LiveGunicorn, free_port, start_gunicorn, stop, wait_http
 
 INGEST = "/api/v1/integrations/transactions/"
 
@@ -107,16 +99,12 @@ def test_gunicorn_workers_share_metrics(gunicorn_server: LiveGunicorn) -> None:
 def test_live_server_refuses_unauthorised_scrapers(tmp_path: Path) -> None:
     """A node configured for a token and a foreign allow-list refuses a loopback caller."""
     port = free_port()
-    proc = start(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi:application"],
-        tmp_path / "gunicorn.log",
-        process_env(
-            GUNICORN_BIND=f"127.0.0.1:{port}",
-            WEB_CONCURRENCY="1",
-            METRICS_ALLOWED_IPS="192.0.2.1",
-            METRICS_BEARER_TOKEN="tok-live-1",
-            PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
-        ),
+    proc = start_gunicorn(
+        tmp_path,
+        port,
+        WEB_CONCURRENCY="1",
+        METRICS_ALLOWED_IPS="192.0.2.1",
+        METRICS_BEARER_TOKEN="tok-live-1",
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from lucro.core.testing import make_client
-from lucro.ops.tests.conftest import BIN, free_port, process_env, start, stop, wait_http
+from lucro.ops.tests.conftest import free_port, start_gunicorn, stop, wait_http
 
 CLIENTS = 200
 LOAD_SECONDS = 8.0
@@ -64,17 +64,13 @@ def test_probe_port_answers_within_bounds_under_200_ingestion_clients(tmp_path: 
     api_key = make_client("Org Load").key
     port, probe_port = free_port(), free_port()
     queue = f"test-load-{uuid.uuid4().hex[:8]}"  # no worker: enrichment waits, then purged
-    proc = start(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi:application"],
-        tmp_path / "gunicorn.log",
-        process_env(
-            GUNICORN_BIND=f"127.0.0.1:{port}",
-            GUNICORN_PROBE_BIND=f"127.0.0.1:{probe_port}",
-            WEB_CONCURRENCY="2",
-            PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
-            CELERY_QUEUE=queue,
-            LOG_LEVEL="WARNING",
-        ),
+    proc = start_gunicorn(
+        tmp_path,
+        port,
+        GUNICORN_PROBE_BIND=f"127.0.0.1:{probe_port}",
+        WEB_CONCURRENCY="2",
+        CELERY_QUEUE=queue,
+        LOG_LEVEL="WARNING",
     )
     ingest_status: list[int | str] = []
     probes: dict[tuple[int, str], list[tuple[float, int | str]]] = {
