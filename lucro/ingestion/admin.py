@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.contrib import admin, messages
@@ -10,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
+from lucro.enrichment.services import batch_retry_failed
 from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
 from lucro.ingestion.selectors import batch_status_counts
 
@@ -49,42 +49,6 @@ class AccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts arrive through the ingestion API
-
-
-def _retry_failed(batch: Batch) -> int:
-    """Re-queue a batch's failed transactions; return how many were re-queued.
-
-    Prefers the enrichment service when it exists (it owns the state machine); otherwise
-    puts failed rows back to pending and queues the batch.
-    """
-    try:
-        services: Any = importlib.import_module("lucro.enrichment.services")
-    except ImportError:
-        services = None
-    retry = getattr(services, "batch_retry_failed", None)
-    if retry is not None:
-        result = retry(batch=batch)
-        return int(result) if isinstance(result, int) else 0
-
-    from lucro.enrichment.tasks import enrich_batch
-
-    with transaction.atomic():
-        count = Transaction.objects.filter(
-            batch=batch,
-            ingestion_status=IngestionStatus.FAILED,
-        ).update(
-            ingestion_status=IngestionStatus.PENDING,
-            attempts=0,
-            failure_reason=None,
-            claimed_at=None,
-        )
-        if count:
-            Batch.objects.filter(pk=batch.pk).update(
-                status=Batch.Status.PROCESSING, finished_at=None
-            )
-            batch_id = str(batch.pk)
-            transaction.on_commit(lambda: enrich_batch.delay(batch_id))
-    return count
 
 
 @admin.register(Batch)
@@ -136,7 +100,8 @@ class BatchAdmin(admin.ModelAdmin):
         total = 0
         batches = list(queryset)
         for batch in batches:
-            total += _retry_failed(batch)
+            # The API's service: dispatch record, cache invalidation and queueing included.
+            total += batch_retry_failed(batch=batch)
         self.message_user(
             request,
             f"Re-queued {total} failed transaction(s) of {len(batches)} batch(es).",

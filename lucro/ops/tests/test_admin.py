@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
@@ -106,6 +108,30 @@ def test_batch_retry_action_requeues_failed_rows(admin_client: Client) -> None:
     )
     assert IngestionStatus.FAILED not in statuses
     assert IngestionStatus.PENDING in statuses
+
+
+def test_batch_retry_action_goes_through_the_api_service(
+    admin_client: Client, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """Dispatch recorded, summaries invalidated, batch queued: the same as POST …/retry/."""
+    from lucro.enrichment import services
+    from lucro.enrichment.models import BatchDispatch
+    from lucro.reports.cache import account_version
+
+    batch = failed_batch()
+    account = Transaction.objects.filter(batch=batch).values_list("account_id", flat=True)[0]
+    version = account_version(account)
+    sent: list[str] = []
+    monkeypatch.setattr(services, "_send_batch", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/ingestion/batch/",
+            {"action": "retry_failed", "_selected_action": [str(batch.pk)]},
+        )
+    assert response.status_code == 302
+    assert BatchDispatch.objects.filter(batch_id=batch.pk).exists()
+    assert account_version(account) != version
+    assert sent == [str(batch.pk)]
 
 
 def test_transaction_changelist_never_counts_the_whole_table(admin_client: Client) -> None:
