@@ -83,22 +83,22 @@ def private_queue(prefix: str) -> Iterator[tuple[str, dict[uuid.UUID, dt.datetim
     from kombu import Exchange, Queue
 
     from config.celery import app
+    from lucro.enrichment import tasks
     from lucro.enrichment.tasks import enrich_batch
-    from lucro.ingestion import services as ingestion_services
 
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     sent: dict[uuid.UUID, dt.datetime] = {}
 
-    def send(batch_id: uuid.UUID) -> None:
-        sent[batch_id] = timezone.now()
-        enrich_batch.apply_async((str(batch_id),), queue=name)
+    def send(batch_id: str) -> None:
+        sent[uuid.UUID(batch_id)] = timezone.now()
+        enrich_batch.apply_async((batch_id,), queue=name)
 
-    original = ingestion_services._enqueue
-    ingestion_services._enqueue = send
+    original = tasks._send_batch
+    tasks._send_batch = send
     try:
         yield name, sent
     finally:
-        ingestion_services._enqueue = original
+        tasks._send_batch = original
         # Declared as Celery declares a queue named at send time (a direct exchange of the
         # same name), so that deleting it also removes its binding from the broker.
         with app.connection_for_write() as connection:

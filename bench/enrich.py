@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import transaction
 
 from bench.common import BenchRow, private_queue, tables_vacuum
-from lucro.enrichment import services
+from lucro.enrichment import services, tasks
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.matcher import RuleSpec, normalize, precedence_key
 from lucro.enrichment.models import Category, Rule
@@ -226,8 +226,8 @@ def _worker_rate(organization: Organization) -> float | None:
 
 def run() -> list[BenchRow]:
     settings.INGEST_MAX_TRANSACTIONS = max(settings.INGEST_MAX_TRANSACTIONS, TRANSACTIONS)
-    original_enqueue: Any = ingestion_services._enqueue
-    ingestion_services._enqueue = lambda batch_id: None  # measured in-process, no broker
+    original_send: Any = tasks._send_batch
+    tasks._send_batch = lambda batch_id: None  # measured in-process, no broker
     organization = Organization.objects.create(name=f"bench-enrich-{uuid.uuid4().hex[:8]}")
     tables_vacuum("ingestion_transaction", "ingestion_batch")
     try:
@@ -247,7 +247,7 @@ def run() -> list[BenchRow]:
         reference = _reference(reference_batch, organization)
         worker = _worker_rate(organization)
     finally:
-        ingestion_services._enqueue = original_enqueue
+        tasks._send_batch = original_send
         with transaction.atomic():
             Transaction.objects.filter(organization=organization).delete()
             organization.delete()  # cascades to its batches, accounts and rules

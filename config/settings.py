@@ -108,6 +108,15 @@ else:
     }
 DATABASES["default"].setdefault("TEST", {})
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# The lifecycle owner's storage seam (lucro.ingestion.store), chosen once like SESSION_ENGINE:
+# the PostgreSQL store (COPY, SKIP LOCKED, array write-backs) on PostgreSQL, the portable one
+# (plain ORM) elsewhere.
+LUCRO_STORE = env_str(
+    "LUCRO_STORE",
+    "lucro.ingestion.store.postgres.PostgresStore"
+    if IS_POSTGRES
+    else "lucro.ingestion.store.portable.PortableStore",
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------

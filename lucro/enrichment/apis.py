@@ -31,8 +31,9 @@ from lucro.enrichment.serializers import (
     RuleTestInSerializer,
     RuleTestOutSerializer,
 )
+from lucro.ingestion import transitions
+from lucro.ingestion.models import batch_location
 from lucro.ingestion.selectors import batch_get
-from lucro.ingestion.services import batch_location
 from lucro.tenancy.authentication import request_organization
 
 INVALID = problem("Invalid request")
@@ -185,7 +186,7 @@ class BatchRetryApi(APIView):
     )
     def post(self, request: Request, batch_id: str) -> Response:
         batch = batch_get(organization=request_organization(request), batch_id=batch_id)
-        count = services.batch_retry_failed(batch=batch)
+        count = transitions.batch_retry_failed(batch=batch)
         location = batch_location(batch.id)
         return Response(
             {"batch_id": str(batch.id), "requeued": count, "links": {"self": location}},
@@ -211,7 +212,7 @@ class CategorisationRerunApi(APIView):
     def post(self, request: Request) -> Response:
         data = RerunInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.categorisation_rerun(
+        job = transitions.rerun_open(
             organization=request_organization(request), **data.validated_data
         )
         location = batch_location(job.id)

@@ -1,4 +1,6 @@
-"""Enrichment tasks: thin entry points that take ids and call services.
+"""Enrichment tasks: thin entry points that take ids and call services. The only module of
+the app that touches Celery: it also sends the messages services ask for
+(``signals.work_requested``, connected in ``EnrichmentConfig.ready()``).
 
 Every task is idempotent — a chunk task claims only rows still pending — so it is safe with
 ``acks_late`` and ``task_reject_on_worker_lost`` (settings): a message redelivered after a
@@ -8,11 +10,17 @@ worker died does no harm, and rows that worker held come back through the sweepe
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import structlog
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
-from lucro.enrichment import services
+from lucro.enrichment import services, signals
+from lucro.ingestion import transitions
+
+logger = structlog.get_logger(__name__)
 
 
 @shared_task(name="lucro.enrichment.enrich_batch")
@@ -46,7 +54,7 @@ def enrich_chunk(batch_id: str, retry_token: str | None = None) -> int:
 )
 def rerun_select(batch_id: str) -> int:
     """Move the next chunk of a re-run's scope into its job (the next chunk queues itself)."""
-    return services.rerun_select_chunk(batch_id=batch_id).moved
+    return transitions.rerun_select_chunk(batch_id=batch_id, budget=settings.RERUN_CHUNK_SIZE).moved
 
 
 @shared_task(name="lucro.enrichment.sweep")
@@ -54,3 +62,44 @@ def sweep() -> int:
     """Return stuck rows to the queue and re-queue batches whose message was lost."""
     result = services.sweep()
     return result.returned + result.requeued_batches
+
+
+# --- Sending what services ask for ---------------------------------------------------------
+# A broker outage at send time loses nothing: the dispatch is recorded, the rows are
+# pending, and the sweeper queues again whatever made no progress.
+
+
+def _send_batch(batch_id: str) -> None:
+    try:
+        enrich_batch.delay(batch_id)
+    except Exception:
+        logger.exception("enqueue_failed", batch_id=batch_id)
+
+
+def _send_chunks(batch_id: str, tasks: int) -> None:
+    try:
+        for _ in range(tasks):
+            enrich_chunk.delay(batch_id)
+    except Exception:
+        logger.exception("enqueue_failed", batch_id=batch_id)
+
+
+def _send_rerun(batch_id: str) -> None:
+    try:
+        rerun_select.delay(batch_id)
+    except Exception:
+        logger.exception("enqueue_failed", batch_id=batch_id)
+
+
+def work_requested_send(*, task: str, batch_id: str, count: int, **_: Any) -> None:
+    """Send the messages a service asked for (the ``work_requested`` receiver)."""
+    if task == signals.ENRICH_BATCH:
+        for _n in range(count):
+            _send_batch(batch_id)
+    elif task == signals.ENRICH_CHUNK:
+        _send_chunks(batch_id, count)
+    elif task == signals.RERUN_SELECT:
+        for _n in range(count):
+            _send_rerun(batch_id)
+    else:
+        raise ValueError(f"unknown task {task!r}")

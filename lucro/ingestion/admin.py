@@ -4,13 +4,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-from lucro.enrichment.services import batch_retry_failed
-from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
+from lucro.core.errors import ApplicationError
+from lucro.ingestion import transitions
+from lucro.ingestion.models import Account, Batch, IngestionStatus, Transaction
 from lucro.ingestion.selectors import batch_status_counts
 
 
@@ -47,8 +47,29 @@ class AccountAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
 
+    actions = ("rerun_categorisation",)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts arrive through the ingestion API
+
+    @admin.action(description="Re-categorise the transactions of selected accounts")
+    def rerun_categorisation(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        # The API's transition (POST /api/v1/categorisation/rerun/), one job per organization:
+        # the same overlap check, the same queueing through its events.
+        by_organization: dict[Any, list[str]] = {}
+        for account in queryset.select_related("organization"):
+            by_organization.setdefault(account.organization, []).append(account.account_id)
+        for organization, account_ids in by_organization.items():
+            try:
+                job = transitions.rerun_open(organization=organization, account_ids=account_ids)
+            except ApplicationError as exc:
+                self.message_user(request, f"{organization}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{organization}: re-run {job.pk} queued for {len(account_ids)} account(s).",
+                    messages.SUCCESS,
+                )
 
 
 @admin.register(Batch)
@@ -100,8 +121,9 @@ class BatchAdmin(admin.ModelAdmin):
         total = 0
         batches = list(queryset)
         for batch in batches:
-            # The API's service: dispatch record, cache invalidation and queueing included.
-            total += batch_retry_failed(batch=batch)
+            # The API's transition: its events record the dispatch, queue the batch and
+            # invalidate the cached reports, exactly as for POST …/retry/.
+            total += transitions.batch_retry_failed(batch=batch)
         self.message_user(
             request,
             f"Re-queued {total} failed transaction(s) of {len(batches)} batch(es).",
@@ -176,16 +198,9 @@ class TransactionAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Transaction, form: Any, change: bool) -> None:
-        from django.utils import timezone
-
-        from lucro.reports.cache import accounts_touched
-
+        # Only the category is editable: the API's transition records it as a manual one
+        # (kept by every later run) and invalidates the account's cached reports.
         if "category" in form.changed_data:
-            obj.category_source = CategorySource.MANUAL if obj.category_id else CategorySource.NONE
-            obj.category_confidence = 1.0 if obj.category_id else None
-            obj.category_rule_id = None
-            obj.category_model_version = None
-            obj.updated_at = timezone.now()
-            with transaction.atomic():
-                super().save_model(request, obj, form, change)
-                accounts_touched([obj.account_id])
+            transitions.transaction_category_set(
+                organization=obj.organization, transaction_pk=obj.pk, category=obj.category
+            )

@@ -15,13 +15,14 @@ from lucro.core.openapi import (
     uuid_path_param,
 )
 from lucro.core.params import ascii_int
+from lucro.ingestion.models import batch_location
 from lucro.ingestion.selectors import batch_detail
 from lucro.ingestion.serializers import (
     BatchDetailSerializer,
     IngestRequestSerializer,
     IngestResponseSerializer,
 )
-from lucro.ingestion.services import batch_ingest, batch_location
+from lucro.ingestion.services import batch_ingest
 from lucro.ops.context import current_request_id
 from lucro.tenancy.authentication import request_organization
 from lucro.tenancy.models import ApiKey

@@ -6,6 +6,11 @@ from django.db import models
 from django.db.models import Q
 
 
+def batch_location(batch_id: uuid.UUID | str) -> str:
+    """Return the status URL of a batch."""
+    return f"/api/v1/batches/{batch_id}/"
+
+
 class IngestionStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     PROCESSING = "processing", "Processing"
@@ -140,6 +145,9 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+    def get_absolute_url(self) -> str:
+        return batch_location(self.id)
 
 
 class Transaction(models.Model):

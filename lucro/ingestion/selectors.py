@@ -6,8 +6,7 @@ from typing import Any
 from django.db.models import Count
 
 from lucro.core.errors import NotFound
-from lucro.ingestion.models import Batch, IngestionStatus, Transaction
-from lucro.ingestion.services import batch_location
+from lucro.ingestion.models import Batch, IngestionStatus, Transaction, batch_location
 from lucro.tenancy.models import Organization
 
 
@@ -43,20 +42,6 @@ def batch_status_counts(*, batch: Batch) -> dict[str, int]:
     return counts
 
 
-def batch_status_from_counts(counts: dict[str, int], *, selecting: bool = False) -> str:
-    """Derive a batch's status from its rows' statuses (SPEC §5).
-
-    ``selecting``: a re-run still moving rows into the batch is not finished, whatever its
-    rows so far say.
-    """
-    in_flight = counts["pending"] + counts["processing"]
-    if in_flight == 0 and not selecting:
-        return Batch.Status.FAILED if counts["failed"] else Batch.Status.COMPLETED
-    if counts["processing"] or counts["completed"] or counts["failed"]:
-        return Batch.Status.PROCESSING
-    return Batch.Status.PENDING
-
-
 def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]:
     """Return the status document of one batch."""
     batch = batch_get(organization=organization, batch_id=batch_id)
@@ -64,7 +49,9 @@ def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]
     return {
         "batch_id": str(batch.id),
         "kind": batch.kind,
-        "status": batch_status_from_counts(counts, selecting=batch.total_transactions is None),
+        # The stored status, which the owner's transitions keep (the admin, the sweeper and
+        # the metrics read the same field).
+        "status": batch.status,
         "request_id": batch.request_id,
         "total_transactions": batch.total_transactions,
         "created": batch.created_count,

@@ -1,4 +1,8 @@
-"""Ingestion: validate a batch, store it atomically and idempotently, queue enrichment."""
+"""Ingestion: validate a batch, then store it atomically and idempotently.
+
+Validation and the retry of a transient failure live here; the write itself is the owner's
+``transitions.batch_store``, which announces the batch (``events.batch_ready``) on commit.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,17 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, OperationalError, connection
 
 from lucro.core.errors import Conflict, ServiceUnavailable, transient_db_error
+from lucro.ingestion import transitions
 from lucro.ingestion.models import Account, Batch
 from lucro.ingestion.payload import AccountIn, BatchIn, parse_batch, pointer_errors
-from lucro.ingestion.writers import UpsertCounts, transactions_upsert
 from lucro.ops.metrics import INGEST_RETRIES, TRANSACTIONS_INGESTED
-from lucro.reports.cache import accounts_touched
 from lucro.tenancy.models import ApiKey, Organization
 
 logger = structlog.get_logger(__name__)
@@ -32,11 +33,6 @@ class IngestResult:
     batch_id: uuid.UUID
     body: dict[str, Any]
     replayed: bool
-
-
-def batch_location(batch_id: uuid.UUID | str) -> str:
-    """Return the status URL of a batch."""
-    return f"/api/v1/batches/{batch_id}/"
 
 
 def _replay(organization: Organization, key: str, request_hash: str) -> IngestResult | None:
@@ -142,51 +138,6 @@ def _account_changes(existing: Account, account: AccountIn) -> bool:
     ) or (not existing.currency and bool(account.currency))
 
 
-def _upsert_accounts(organization: Organization, accounts: list[AccountIn]) -> None:
-    """Create or update accounts; an account's currency never changes once set.
-
-    Rows are written in ``account_id`` order: two batches naming the same accounts in
-    different orders otherwise lock them in different orders and deadlock (seen: 18 of 80
-    concurrent requests).
-    """
-    accounts = sorted(accounts, key=attrgetter("account_id"))
-    if not accounts:
-        return
-    Account.objects.bulk_create(
-        [
-            Account(
-                organization=organization,
-                account_id=a.account_id,
-                name=a.name,
-                type=a.type,
-                subtype=a.subtype,
-                mask=a.mask,
-                currency=a.currency or "",
-            )
-            for a in accounts
-        ],
-        update_conflicts=True,
-        unique_fields=["organization", "account_id"],
-        update_fields=["name", "type", "subtype", "mask", "updated_at"],
-    )
-    # Currency is set only where it was still blank (an account created without one).
-    for a in accounts:
-        if a.currency:
-            Account.objects.filter(
-                organization=organization, account_id=a.account_id, currency=""
-            ).update(currency=a.currency)
-
-
-def _enqueue(batch_id: uuid.UUID) -> None:
-    """Queue enrichment of a committed batch; a broker outage is left to the sweeper."""
-    from lucro.enrichment.tasks import enrich_batch
-
-    try:
-        enrich_batch.delay(str(batch_id))
-    except Exception:
-        logger.exception("enqueue_failed", batch_id=str(batch_id))
-
-
 def batch_ingest(
     *,
     organization: Organization,
@@ -213,7 +164,7 @@ def batch_ingest(
     batch_id = uuid.uuid4()
     for attempt in itertools.count():
         try:
-            counts, body_out = _store(
+            counts, body_out = transitions.batch_store(
                 organization=organization,
                 parsed=parsed,
                 accounts=accounts,
@@ -259,76 +210,3 @@ def batch_ingest(
         unchanged=counts.unchanged,
     )
     return IngestResult(batch_id, body_out, replayed=False)
-
-
-def _store(
-    *,
-    organization: Organization,
-    parsed: BatchIn,
-    accounts: list[AccountIn],
-    batch_id: uuid.UUID,
-    api_key: ApiKey | None,
-    request_hash: str,
-    correlation_id: str,
-) -> tuple[UpsertCounts, dict[str, Any]]:
-    """Write the batch, its accounts and its transactions in one transaction.
-
-    Locks are taken in one global order (the batch row, accounts by ``account_id``,
-    transactions by key), so concurrent batches wait for each other instead of deadlocking;
-    a deadlock that still happens (with an enrichment write-back) is retried by the caller.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        # The batch row goes first: its unique (organization, request_id) makes a
-        # concurrent request with the same key wait here, then fail, then replay.
-        batch = Batch.objects.create(
-            id=batch_id,
-            organization=organization,
-            api_key=api_key,
-            request_id=parsed.request_id,
-            request_hash=request_hash,
-            correlation_id=correlation_id,
-            total_transactions=len(parsed.transactions),
-        )
-        _upsert_accounts(organization, accounts)
-        account_pks = dict(
-            Account.objects.filter(
-                organization=organization,
-                account_id__in={t.account_id for t in parsed.transactions},
-            ).values_list("account_id", "id")
-        )
-        counts = transactions_upsert(
-            organization_id=organization.id,
-            batch_id=batch_id,
-            rows=parsed.transactions,
-            account_pks=account_pks,
-            now=now,
-        )
-        body_out = _response_body(batch, counts)
-        finished = counts.created + counts.updated == 0
-        Batch.objects.filter(pk=batch_id).update(
-            created_count=counts.created,
-            updated_count=counts.updated,
-            unchanged_count=counts.unchanged,
-            response=body_out,
-            # A batch with nothing new has nothing to enrich: it is done already.
-            **({"status": Batch.Status.COMPLETED, "finished_at": now} if finished else {}),
-        )
-        if not finished:
-            accounts_touched(account_pks.values())
-            transaction.on_commit(lambda: _enqueue(batch_id))
-    return counts, body_out
-
-
-def _response_body(batch: Batch, counts: UpsertCounts) -> dict[str, Any]:
-    finished = counts.created + counts.updated == 0
-    return {
-        "batch_id": str(batch.id),
-        "status": Batch.Status.COMPLETED if finished else Batch.Status.PENDING,
-        "request_id": batch.request_id,
-        "total_transactions": batch.total_transactions,
-        "created": counts.created,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-        "links": {"self": batch_location(batch.id)},
-    }

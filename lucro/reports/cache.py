@@ -1,8 +1,10 @@
 """Per-account cache versions: summaries are cached under a key that includes the version.
 
 Every write that touches an account's transactions (ingestion, enrichment write-back,
-manual recategorisation, retries) calls ``accounts_touched`` so the next read misses the
-cache and recomputes: a summary is never stale.
+manual recategorisation, retries, re-runs) is one of the lifecycle owner's transitions,
+which announces it (``events.transactions_changed``) once committed; the receiver bumps the
+accounts' versions, so the next read misses the cache and recomputes: a summary is never
+stale.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ def account_version(account_pk: uuid.UUID | str) -> int:
     return int(value) if value is not None else 0
 
 
-def _bump(account_pks: list[str]) -> None:
-    for pk in account_pks:
+def accounts_bump(account_pks: Iterable[uuid.UUID | str]) -> None:
+    """Invalidate cached reports of these accounts now."""
+    for pk in sorted({str(pk) for pk in account_pks}):
         key = _version_key(pk)
         try:
             cache.incr(key)
@@ -36,7 +39,11 @@ def _bump(account_pks: list[str]) -> None:
 
 
 def accounts_touched(account_pks: Iterable[uuid.UUID | str]) -> None:
-    """Invalidate cached reports of these accounts once the current transaction commits."""
+    """Invalidate cached reports of these accounts once the current transaction commits.
+
+    For writes outside the owner's transitions: the tests' and the benchmark's direct
+    fixture loads.
+    """
     pks = sorted({str(pk) for pk in account_pks})
     if pks:
-        transaction.on_commit(lambda: _bump(pks))
+        transaction.on_commit(lambda: accounts_bump(pks))

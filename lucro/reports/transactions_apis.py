@@ -22,12 +22,13 @@ from lucro.core.openapi import (
 )
 from lucro.enrichment.serializers import category_slugs
 from lucro.ingestion.models import CategorySource, IngestionStatus
+from lucro.ingestion.transitions import transaction_categorise
 from lucro.reports.serializers import (
     CategoryPatchSerializer,
     TransactionPageSerializer,
     TransactionSerializer,
 )
-from lucro.reports.services import parse_category_patch, transaction_categorise
+from lucro.reports.services import parse_category_patch
 from lucro.reports.transactions import transaction_doc, transaction_get, transaction_list
 from lucro.tenancy.authentication import request_organization
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lucro.enrichment import services
+from lucro.enrichment import tasks
 from lucro.enrichment.tasks import enrich_batch, rerun_select
 from lucro.enrichment.tests.test_workers import Workers
-from lucro.ingestion import services as ingestion_services
 
 
 @pytest.fixture
@@ -24,10 +23,9 @@ def workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workers
 
     # Not the shared default queue: the workers' own messages go to the test queue as well
     # (their default queue, worker_settings).
-    monkeypatch.setattr(ingestion_services, "_enqueue", send)
-    monkeypatch.setattr(services, "_send_batch", send)
+    monkeypatch.setattr(tasks, "_send_batch", send)
     monkeypatch.setattr(
-        services, "_send_rerun", lambda job: rerun_select.apply_async((job,), queue=queue)
+        tasks, "_send_rerun", lambda job: rerun_select.apply_async((job,), queue=queue)
     )
     pool = Workers(queue, tmp_path)
     try:

@@ -110,8 +110,8 @@ def test_selection_moves_rows_in_chunks_and_ends_as_the_synchronous_rerun_did(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     queued: list[tuple[str, int]] = []
-    monkeypatch.setattr(services, "_send_chunks", lambda *args: queued.append(args))
-    monkeypatch.setattr(services, "_send_rerun", lambda batch_id: None)
+    monkeypatch.setattr(tasks, "_send_chunks", lambda *args: queued.append(args))
+    monkeypatch.setattr(tasks, "_send_rerun", lambda batch_id: None)
     settings.RERUN_CHUNK_SIZE = 3
     first = settled_batch(api, 7, name="QQRERUN A", merchant_name=None)
     second = settled_batch(api, 5, name="QQRERUN B", merchant_name=None, account_id="acc_2")
@@ -307,9 +307,9 @@ def test_sweeper_requeues_a_rerun_whose_selection_message_was_lost(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     sent: list[str] = []
-    monkeypatch.setattr(services, "_send_rerun", sent.append)
-    monkeypatch.setattr(services, "_send_chunks", lambda batch_id, tasks: None)
-    monkeypatch.setattr(services, "_send_batch", lambda batch_id: None)
+    monkeypatch.setattr(tasks, "_send_rerun", sent.append)
+    monkeypatch.setattr(tasks, "_send_chunks", lambda batch_id, tasks: None)
+    monkeypatch.setattr(tasks, "_send_batch", lambda batch_id: None)
     settings.RERUN_CHUNK_SIZE = 2
     settled_batch(api, 3)
     with django_capture_on_commit_callbacks(execute=True):

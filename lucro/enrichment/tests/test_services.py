@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from lucro.core.testing import ApiClient
-from lucro.enrichment import claims, services
+from lucro.enrichment import services, tasks
 from lucro.enrichment.chain import Answer
 from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest, statuses
+from lucro.ingestion import transitions
 from lucro.ingestion.models import Batch, CategorySource, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -78,14 +79,16 @@ def test_manual_category_is_never_overwritten(api: ApiClient) -> None:
 
 def test_write_back_skips_rows_whose_claim_went_stale(api: ApiClient) -> None:
     batch_id = ingest(api, 3, name="ZZMARKET", merchant_name=None)
-    claim = claims.chunk_claim(batch_id=batch_id, limit=10, now=timezone.now())
+    claim = transitions.transactions_claim(batch_id=batch_id, limit=10, now=timezone.now())
     assert len(claim) == 3
     # A re-ingest changed tx_0 meanwhile: back to pending, claim cleared.
     Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(
         ingestion_status="pending", claimed_at=None
     )
     answer = Answer(category_id=category("food-and-drink-coffee").id, confidence=1.0, source="rule")
-    written = claims.chunk_write_back(claim=claim, answers=[answer] * 3, now=timezone.now())
+    written = transitions.transactions_complete(
+        claim=claim, answers=[answer] * 3, now=timezone.now()
+    )
     assert written == 2
     stale = Transaction.objects.get(batch_id=batch_id, transaction_id="tx_0")
     assert (stale.ingestion_status, stale.category_id) == ("pending", None)
@@ -94,11 +97,13 @@ def test_write_back_skips_rows_whose_claim_went_stale(api: ApiClient) -> None:
 def test_claims_are_disjoint(api: ApiClient) -> None:
     batch_id = ingest(api, 10)
     now = timezone.now()
-    first = claims.chunk_claim(batch_id=batch_id, limit=6, now=now)
-    second = claims.chunk_claim(batch_id=batch_id, limit=6, now=now + dt.timedelta(seconds=1))
+    first = transitions.transactions_claim(batch_id=batch_id, limit=6, now=now)
+    second = transitions.transactions_claim(
+        batch_id=batch_id, limit=6, now=now + dt.timedelta(seconds=1)
+    )
     assert (len(first), len(second)) == (6, 4)
     assert not {r.id for r in first.rows} & {r.id for r in second.rows}
-    assert len(claims.chunk_claim(batch_id=batch_id, limit=6, now=now)) == 0
+    assert len(transitions.transactions_claim(batch_id=batch_id, limit=6, now=now)) == 0
 
 
 def test_failing_enricher_retries_then_fails_then_retry_completes(
@@ -135,7 +140,7 @@ def test_failing_enricher_retries_then_fails_then_retry_completes(
 def test_sweeper_returns_stuck_rows_and_fails_exhausted_ones(api: ApiClient, settings: Any) -> None:
     settings.ENRICH_MAX_ATTEMPTS = 2
     batch_id = ingest(api, 4)
-    claims.chunk_claim(batch_id=batch_id, limit=4, now=timezone.now())
+    transitions.transactions_claim(batch_id=batch_id, limit=4, now=timezone.now())
     Transaction.objects.filter(batch_id=batch_id, transaction_id="tx_0").update(attempts=2)
     later = timezone.now() + dt.timedelta(seconds=settings.ENRICH_VISIBILITY_TIMEOUT + 1)
     result = services.sweep(now=later)
@@ -150,7 +155,7 @@ def test_sweeper_requeues_batches_whose_message_was_lost(
     api: ApiClient, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     sent: list[str] = []
-    monkeypatch.setattr(services, "_send_batch", sent.append)
+    monkeypatch.setattr(tasks, "_send_batch", sent.append)
     batch_id = ingest(api, 2)
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
@@ -258,12 +263,12 @@ def test_a_batch_start_is_remembered_only_once_committed(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services._batch_started(batch_id, timezone.now())
+        transitions.batch_start(batch_id=batch_id, now=timezone.now())
         raise RuntimeError("the chunk rolled back")
-    assert batch_id not in services._started
+    assert batch_id not in transitions._started
     assert Batch.objects.get(pk=batch_id).status == "pending"
     with django_capture_on_commit_callbacks(execute=True):
-        received_at = services._batch_started(batch_id, timezone.now())
+        received_at = transitions.batch_start(batch_id=batch_id, now=timezone.now())
     batch = Batch.objects.get(pk=batch_id)
     assert (batch.status, received_at) == ("processing", batch.received_at)
-    assert services._started[batch_id] == batch.received_at
+    assert transitions._started[batch_id] == batch.received_at

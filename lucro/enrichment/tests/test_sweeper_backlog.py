@@ -23,10 +23,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from lucro.enrichment import services
+from lucro.enrichment import tasks
 from lucro.enrichment.tasks import enrich_batch
 from lucro.enrichment.tests.test_workers import CELERY, ROOT, Workers, ingest, wait_for
-from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Transaction
 
 pytestmark = [
@@ -67,8 +66,7 @@ def work_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     def send(batch_id: uuid.UUID | str) -> None:
         enrich_batch.apply_async((str(batch_id),), queue=name)
 
-    monkeypatch.setattr(ingestion_services, "_enqueue", send)
-    monkeypatch.setattr(services, "_send_batch", send)
+    monkeypatch.setattr(tasks, "_send_batch", send)
     try:
         yield name
     finally:

@@ -23,8 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lucro.core.testing import ApiClient, make_batch
-from lucro.enrichment import services
-from lucro.ingestion import services as ingestion_services
+from lucro.enrichment import services, tasks
 from lucro.ingestion.models import Batch, Transaction
 from lucro.ingestion.services import batch_ingest
 
@@ -282,7 +281,7 @@ def test_workers_on_rabbitmq_share_a_batch(
                 connection=amqp,
             )
 
-        monkeypatch.setattr(ingestion_services, "_enqueue", send)
+        monkeypatch.setattr(tasks, "_send_batch", send)
         workers.start(2, CELERY_BROKER_URL=AMQP_URL, ENRICH_CHUNK_SIZE="500")
         try:
             batch_id = ingest(api.organization, 6_000)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from lucro.core.testing import make_batch
+from lucro.ingestion import transitions
 from lucro.ingestion.models import Account, Batch, Transaction
+from lucro.ingestion.store import Answer
 from lucro.tenancy.services import api_key_revoke
 
+NO_ANSWER = Answer(category_id=None, confidence=0.0, source="none")
 URL = "/api/v1/integrations/transactions/"
 
 
@@ -225,22 +231,33 @@ def test_batch_status_document(api):
     assert body["request_id"] == "r-9"
     assert body["counts"] == {"pending": 3, "processing": 0, "completed": 0, "failed": 0}
     assert body["received_at"]
-    Transaction.objects.filter(transaction_id="tx_0").update(ingestion_status="completed")
+    # The stored status is the truth, so the rows move through the owner's transitions, as
+    # a worker moves them: one chunk of one row completes and the batch has started...
+    pk, now = uuid.UUID(batch_id), timezone.now()
+    with transaction.atomic():
+        claim = transitions.transactions_claim(batch_id=pk, limit=1, now=now)
+        transitions.batch_start(batch_id=pk, now=now)
+        transitions.transactions_complete(claim=claim, answers=[NO_ANSWER], now=now)
     assert api.get(f"/api/v1/batches/{batch_id}/").json()["status"] == "processing"
-    Transaction.objects.update(ingestion_status="completed")
-    Transaction.objects.filter(transaction_id="tx_1").update(ingestion_status="failed")
+    # ... then the other rows use their last attempt and fail: the batch has failed.
+    with transaction.atomic():
+        claim = transitions.transactions_claim(batch_id=pk, limit=2, now=now)
+        transitions.transactions_fail_exhausted(claim=claim, reason="boom", max_attempts=1)
+    transitions.batch_finish_check(batch_id=pk)
     assert api.get(f"/api/v1/batches/{batch_id}/").json()["status"] == "failed"
     assert api.get("/api/v1/batches/not-a-uuid/").status_code == 404
 
 
 def test_enrichment_is_enqueued_after_commit(api, monkeypatch, django_capture_on_commit_callbacks):
-    from lucro.ingestion import services
+    from lucro.enrichment import tasks
 
     sent: list[str] = []
-    monkeypatch.setattr(services, "_enqueue", lambda batch_id: sent.append(str(batch_id)))
+    monkeypatch.setattr(tasks, "_send_batch", lambda batch_id: sent.append(str(batch_id)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         batch_id = api.post(URL, make_batch(2)).json()["batch_id"]
     assert sent == []  # nothing is sent before the transaction commits
-    for callback in callbacks:
-        callback()
+    # The batch's event, then the queue request it makes (inside the test's transaction).
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     assert sent == [batch_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from lucro.ingestion.writers import uuid7_block
+from lucro.ingestion.store.postgres import uuid7_block
 
 
 def test_keys_are_version_7_rfc_variant_and_strictly_increasing() -> None:

@@ -114,7 +114,7 @@ def test_batch_retry_action_goes_through_the_api_service(
     admin_client: Client, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     """Dispatch recorded, summaries invalidated, batch queued: the same as POST …/retry/."""
-    from lucro.enrichment import services
+    from lucro.enrichment import tasks
     from lucro.enrichment.models import BatchDispatch
     from lucro.reports.cache import account_version
 
@@ -122,7 +122,7 @@ def test_batch_retry_action_goes_through_the_api_service(
     account = Transaction.objects.filter(batch=batch).values_list("account_id", flat=True)[0]
     version = account_version(account)
     sent: list[str] = []
-    monkeypatch.setattr(services, "_send_batch", sent.append)
+    monkeypatch.setattr(tasks, "_send_batch", sent.append)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             "/admin/ingestion/batch/",

@@ -20,7 +20,7 @@ from lucro.tenancy.models import Organization
 @pytest.fixture(autouse=True)
 def _no_enqueue(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ingestion queues enrichment on commit; these tests play the worker themselves."""
-    monkeypatch.setattr("lucro.ingestion.services._enqueue", lambda batch_id: None)
+    monkeypatch.setattr("lucro.enrichment.tasks._send_batch", lambda batch_id: None)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from lucro.ingestion.models import Transaction
-from lucro.reports.services import transaction_categorise
+from lucro.ingestion.transitions import transaction_categorise
 from lucro.reports.tests.conftest import ingest, write_back
 
 URL = "/api/v1/reports/accounts/{}/summary/"

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lucro.ingestion.models import Account, Transaction
+from lucro.ingestion.transitions import transaction_categorise
 from lucro.reports.cache import accounts_touched
 from lucro.reports.selectors import DateRange, account_summary, summary_compute
-from lucro.reports.services import transaction_categorise
 from lucro.reports.tests.conftest import ingest, write_back
 
 WINDOW_START = dt.date(2024, 11, 20)

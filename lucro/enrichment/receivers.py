@@ -1,0 +1,22 @@
+"""What enrichment does when the lifecycle owner announces a change (connected in
+``EnrichmentConfig.ready()``): queue the work the change created."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from lucro.enrichment import services
+
+
+def batch_ready_enqueue(*, batch_id: uuid.UUID, rows: int | None, **_: Any) -> None:
+    """Queue a batch's pending rows: a fan-out, or exactly the chunks ``rows`` rows need."""
+    if rows is None:
+        services.batch_enqueue(batch_id=batch_id)
+    else:
+        services.chunks_enqueue(batch_id=batch_id, rows=rows)
+
+
+def rerun_selecting_enqueue(*, batch_id: uuid.UUID, **_: Any) -> None:
+    """Queue a re-run's next selection chunk."""
+    services.rerun_enqueue(batch_id=batch_id)
