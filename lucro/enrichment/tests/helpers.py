@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services
 from lucro.enrichment.models import Category, Rule
 from lucro.ingestion.models import Transaction
+from lucro.testing import ApiClient, make_batch
 
 
 def ingest(api: ApiClient, n: int, **kwargs: Any) -> uuid.UUID:

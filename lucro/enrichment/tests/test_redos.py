@@ -22,13 +22,13 @@ from django.db import connection, connections
 from django.test import Client
 
 from lucro.core.errors import ValidationFailed
-from lucro.core.testing import ApiClient, make_batch, make_client
 from lucro.enrichment import enrichers, services
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.models import Category, Rule
 from lucro.enrichment.tests.helpers import add_rule, category, drain, statuses
 from lucro.ops.tests.conftest import free_port, start_gunicorn, stop, wait_http
 from lucro.tenancy.models import Organization
+from lucro.testing import ApiClient, make_batch, make_client
 
 RULES = "/api/v1/rules/"
 RULES_TEST = "/api/v1/rules/test/"

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from lucro.core.testing import ApiClient
 from lucro.enrichment import claims, services
 from lucro.enrichment.chain import Answer
 from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest, statuses
 from lucro.ingestion.models import Batch, CategorySource, Transaction
+from lucro.testing import ApiClient
 
 pytestmark = pytest.mark.django_db
 SWITCH = "lucro.enrichment.tests.enrichers.SwitchableEnricher"

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from lucro.core.testing import make_batch
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.tenancy.services import api_key_revoke
+from lucro.testing import make_batch
 
 URL = "/api/v1/integrations/transactions/"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from lucro.core.testing import ApiClient, make_batch, make_client
 from lucro.ops.tests.conftest import LiveGunicorn, free_port, start_gunicorn, stop, wait_http
+from lucro.testing import ApiClient, make_batch, make_client
 
 INGEST = "/api/v1/integrations/transactions/"
 
