@@ -18,21 +18,21 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lucro.core.errors import Conflict, ValidationFailed
+from lucro.core.metrics import histogram_observe_many
 from lucro.enrichment import claims
 from lucro.enrichment.chain import Answer, chain_run, enrichers_configured
-from lucro.enrichment.models import BatchDispatch, Category, Rule
-from lucro.enrichment.patterns import pattern_quoted
-from lucro.enrichment.rules_version import rules_version_bump
-from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
-from lucro.ingestion.services import batch_location
-from lucro.ops.metrics import (
-    BATCHES_FINISHED,
+from lucro.enrichment.metrics import (
     CHUNK_DURATION,
     ENRICHMENT_FAILURES,
     ENRICHMENT_LATENCY,
     ENRICHMENT_OUTCOMES,
-    histogram_observe_many,
 )
+from lucro.enrichment.models import BatchDispatch, Category, Rule
+from lucro.enrichment.patterns import pattern_quoted
+from lucro.enrichment.rules_version import rules_version_bump
+from lucro.ingestion.metrics import BATCHES_FINISHED
+from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
+from lucro.ingestion.services import batch_location
 from lucro.reports.cache import accounts_touched
 from lucro.tenancy.models import Organization
 

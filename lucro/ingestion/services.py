@@ -17,10 +17,10 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from lucro.core.errors import Conflict, ServiceUnavailable, transient_db_error
+from lucro.ingestion.metrics import INGEST_RETRIES, TRANSACTIONS_INGESTED
 from lucro.ingestion.models import Account, Batch
 from lucro.ingestion.payload import AccountIn, BatchIn, parse_batch, pointer_errors
 from lucro.ingestion.writers import UpsertCounts, transactions_upsert
-from lucro.ops.metrics import INGEST_RETRIES, TRANSACTIONS_INGESTED
 from lucro.reports.cache import accounts_touched
 from lucro.tenancy.models import ApiKey, Organization
 
