@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -181,21 +180,6 @@ class AmountField(serializers.DecimalField):
         if isinstance(data, str) and plain_decimal(data) is None:
             self.fail("invalid")
         return super().to_internal_value(data)
-
-
-# --- Extensions ---------------------------------------------------------------------------
-
-
-class CategorySlugFieldExtension(OpenApiSerializerFieldExtension):
-    """A category slug, enumerated when the schema is generated (not at import)."""
-
-    target_class = "lucro.enrichment.serializers.CategorySlugField"
-
-    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "enum": self.target.slugs()}
-        if self.target.allow_null:
-            schema["nullable"] = True
-        return schema
 
 
 class LucroAutoSchema(AutoSchema):

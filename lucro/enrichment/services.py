@@ -27,13 +27,14 @@ from lucro.enrichment.metrics import (
     ENRICHMENT_LATENCY,
     ENRICHMENT_OUTCOMES,
 )
-from lucro.enrichment.models import BatchDispatch, Category, Rule
+from lucro.enrichment.models import BatchDispatch, Rule
 from lucro.enrichment.patterns import pattern_quoted
 from lucro.enrichment.rules_version import rules_version_bump
 from lucro.ingestion.metrics import BATCHES_FINISHED
 from lucro.ingestion.models import Account, Batch, CategorySource, IngestionStatus, Transaction
 from lucro.ingestion.services import batch_location
 from lucro.reports.cache import accounts_touched
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
 
 logger = structlog.get_logger(__name__)

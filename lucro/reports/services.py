@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from lucro.core.errors import NotFound, ValidationFailed
-from lucro.enrichment.models import Category
 from lucro.ingestion.models import CategorySource, Transaction
 from lucro.reports.cache import accounts_touched
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
 
 

@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from lucro.enrichment import services
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.ingestion.models import Transaction
+from lucro.taxonomy.models import Category
 from lucro.testing import ApiClient, make_batch
 
 

@@ -100,7 +100,7 @@ def test_created_updated_unchanged(api):
 
 
 def test_update_resets_enrichment_but_keeps_manual_category(api):
-    from lucro.enrichment.models import Category
+    from lucro.taxonomy.models import Category
 
     api.post(URL, make_batch(2))
     coffee = Category.objects.get(slug="food-and-drink-coffee")
