@@ -32,9 +32,12 @@ test: install
 	@bash scripts/test-prereqs.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff, and the app layers (import-linter's contracts in pyproject.toml;
+## the graph builds in under a second, so no cache folder is kept in the tree)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: install
 	$(BIN)/mypy config lucro

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lucro.core.testing import ApiClient, make_client
+from lucro.testing import ApiClient, make_client
 
 
 @pytest.hookimpl(trylast=True)

@@ -32,10 +32,11 @@ from bench.common import BenchRow, private_queue, tables_vacuum
 from lucro.enrichment import services, tasks
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.matcher import RuleSpec, normalize, precedence_key
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.enrichment.rules_version import rules_version_bump
 from lucro.ingestion import services as ingestion_services
 from lucro.ingestion.models import Batch, IngestionStatus, Transaction
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
 
 TOTAL_RULES = 1_000

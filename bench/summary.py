@@ -87,9 +87,9 @@ def _load(organization: Any) -> tuple[str, float, float]:
     """Ensure the bench account holds its rows, all completed; return what was done."""
     from django.db import connection, transaction
 
-    from lucro.enrichment.models import Category
     from lucro.ingestion.models import Account, Transaction
     from lucro.ingestion.services import batch_ingest
+    from lucro.taxonomy.models import Category
 
     account = Account.objects.filter(organization=organization, account_id=ACCOUNT_ID).first()
     existing = Transaction.objects.filter(account=account).count() if account else 0
@@ -140,8 +140,8 @@ def _trigger_cost(organization: Any) -> tuple[list[float], list[float], list[flo
     """Time 10 000-row ingests and write-backs with and without the rollup triggers."""
     from django.db import connection, transaction
 
-    from lucro.enrichment.models import Category
     from lucro.ingestion.services import batch_ingest
+    from lucro.taxonomy.models import Category
 
     cats = [
         str(pk)

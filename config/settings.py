@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "lucro.core",
     "lucro.tenancy",
+    "lucro.taxonomy",
     "lucro.enrichment",
     "lucro.ingestion",
     "lucro.reports",

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import (
-    OpenApiAuthenticationExtension,
-    OpenApiSerializerFieldExtension,
-)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -58,6 +54,11 @@ NOT_JSON = problem("The Content-Type is not application/json")
 # Ingest's own 503: the deadlock/serialization retry budget of the batch ran out (with its
 # idempotency key the same request is safe to send again).
 UNAVAILABLE = problem("The write could not commit after its retries; try again after Retry-After")
+
+# The name of the API-key security scheme. The extension that documents it lives with the
+# authentication class (lucro.tenancy.openapi); the name is here because core, the bottom
+# layer, must recognise the operations behind the key without importing tenancy.
+API_KEY_SCHEME = "ApiKeyAuth"
 
 # What every operation behind the API key can answer, whatever its view does: the exception
 # handler (lucro.core.errors) turns a missing or bad key into 401 + WWW-Authenticate, and a
@@ -181,36 +182,6 @@ class AmountField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-# --- Extensions ---------------------------------------------------------------------------
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    """Documents ``Authorization: Token <api key>`` (imported by OpsConfig.ready)."""
-
-    target_class = "lucro.tenancy.authentication.ApiKeyAuthentication"
-    name = "ApiKeyAuth"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": 'An organization\'s API key, sent as "Token <key>" (or "Bearer <key>").',
-        }
-
-
-class CategorySlugFieldExtension(OpenApiSerializerFieldExtension):
-    """A category slug, enumerated when the schema is generated (not at import)."""
-
-    target_class = "lucro.enrichment.serializers.CategorySlugField"
-
-    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "enum": self.target.slugs()}
-        if self.target.allow_null:
-            schema["nullable"] = True
-        return schema
-
-
 class LucroAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, with distinct operation ids for the unversioned aliases.
 
@@ -235,7 +206,7 @@ class LucroAutoSchema(AutoSchema):
         for parameter in operation.get("parameters", []):
             if parameter.pop("x-empty-is-absent", False):
                 parameter["allowEmptyValue"] = True
-        if {ApiKeyAuthenticationScheme.name: []} in operation.get("security", []):
+        if {API_KEY_SCHEME: []} in operation.get("security", []):
             self._add_authenticated_answers(operation["responses"])
         return operation
 

@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
 from lucro.enrichment.rules_version import rules_version_bump
+from lucro.taxonomy.models import Category
 
 
 class RuleAdminForm(forms.ModelForm):
@@ -59,6 +60,9 @@ class RuleInline(admin.TabularInline):
     show_change_link = True
 
 
+# Category is the taxonomy app's model, but its admin page lives here: it edits the
+# category's rules inline and bumps the rule-set version, both enrichment's (the taxonomy
+# layer sits below enrichment and must not import it).
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "code", "parent")

@@ -34,6 +34,7 @@ from lucro.enrichment.serializers import (
 from lucro.ingestion import transitions
 from lucro.ingestion.models import batch_location
 from lucro.ingestion.selectors import batch_get
+from lucro.taxonomy.selectors import categories_list
 from lucro.tenancy.authentication import request_organization
 
 INVALID = problem("Invalid request")
@@ -48,7 +49,7 @@ class CategoryListApi(APIView):
         responses={200: CategoryListOutSerializer, 401: UNAUTHORIZED},
     )
     def get(self, request: Request) -> Response:
-        categories = selectors.categories_list()
+        categories = categories_list()
         return Response({"results": CategoryOutSerializer(categories, many=True).data})
 
 

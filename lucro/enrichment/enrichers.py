@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from lucro.enrichment.chain import Answer, Row
 from lucro.enrichment.matcher import Matcher, RuleSpec
+from lucro.enrichment.metrics import MATCHER_REBUILDS
 from lucro.enrichment.models import Rule
 from lucro.enrichment.rules_version import rules_version_current
-from lucro.ops.metrics import MATCHER_REBUILDS
 
 _lock = threading.Lock()
 _current: Matcher | None = None

@@ -6,33 +6,6 @@ from django.db import models
 from django.db.models import Q
 
 
-class Category(models.Model):
-    """A two-level category: a primary (``parent`` is null) or a detailed one under it."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(max_length=120, unique=True)
-    code = models.CharField(
-        max_length=120, unique=True, help_text="Plaid-style code, e.g. FOOD_AND_DRINK_COFFEE"
-    )
-    name = models.CharField(max_length=200, help_text="Full name, e.g. Food & Drink › Coffee")
-    short_name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "categories"
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_primary(self) -> bool:
-        return self.parent_id is None
-
-
 class Rule(models.Model):
     """A categorisation rule: global (no organization) or an organization's own."""
 
@@ -61,7 +34,9 @@ class Rule(models.Model):
         related_name="rules",
         help_text="Empty for a global default rule.",
     )
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
+    category = models.ForeignKey(
+        "taxonomy.Category", on_delete=models.CASCADE, related_name="rules"
+    )
     pattern = models.CharField(max_length=500)
     field = models.CharField(max_length=12, choices=Field.choices, default=Field.EITHER)
     match_type = models.CharField(

@@ -1,4 +1,4 @@
-"""Enrichment reads: categories, the rules a tenant sees, what a rule set would do."""
+"""Enrichment reads: the rules a tenant sees, what a rule set would do."""
 
 from __future__ import annotations
 
@@ -9,13 +9,8 @@ from django.db.models import Q, QuerySet
 
 from lucro.core.errors import ApplicationError, NotFound
 from lucro.enrichment.enrichers import matcher_current
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.tenancy.models import Organization
-
-
-def categories_list() -> QuerySet[Category]:
-    """Return every category, primaries and detailed ones, by name."""
-    return Category.objects.select_related("parent").order_by("name")
 
 
 def rules_visible(*, organization: Organization) -> QuerySet[Rule]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -12,37 +11,15 @@ from rest_framework import serializers
 from lucro.core.fields import IsoDateField
 from lucro.core.openapi import AmountField
 from lucro.core.serializers import StrictJsonSerializer
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
-from lucro.enrichment.taxonomy import taxonomy
 from lucro.ingestion.serializers import (
     BatchScopeSerializer,
     LinksSerializer,
     transaction_text_field,
 )
-
-
-@cache
-def category_slugs() -> list[str]:
-    """Return the taxonomy's slugs, sorted: what the schema enumerates for a category.
-
-    The taxonomy (seeded by migration 0002 from the same files) is the contract, its slugs
-    stable; reading it rather than the table lets the schema be generated with no database.
-    """
-    return sorted(entry.slug for entry in taxonomy())
-
-
-class CategorySlugField(serializers.SlugRelatedField):
-    """A category named by its slug; the schema enumerates the taxonomy's slugs.
-
-    (``lucro.core.openapi.CategorySlugFieldExtension`` documents it.)
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="slug", queryset=Category.objects.all(), **kwargs)
-
-    def slugs(self) -> list[str]:
-        return category_slugs()
+from lucro.taxonomy.models import Category
+from lucro.taxonomy.serializers import CategorySlugField
 
 
 class CategoryBriefSerializer(serializers.Serializer):

@@ -21,21 +21,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from lucro.core.errors import ValidationFailed
+from lucro.core.metrics import histogram_observe_many
 from lucro.enrichment import signals
 from lucro.enrichment.chain import Answer, chain_run, enrichers_configured
-from lucro.enrichment.models import BatchDispatch, Category, Rule
+from lucro.enrichment.metrics import (
+    CHUNK_DURATION,
+    ENRICHMENT_FAILURES,
+    ENRICHMENT_LATENCY,
+    ENRICHMENT_OUTCOMES,
+)
+from lucro.enrichment.models import BatchDispatch, Rule
 from lucro.enrichment.patterns import pattern_quoted
 from lucro.enrichment.rules_version import rules_version_bump
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Batch, IngestionStatus, Transaction
 from lucro.ingestion.store import Claim
-from lucro.ops.metrics import (
-    CHUNK_DURATION,
-    ENRICHMENT_FAILURES,
-    ENRICHMENT_LATENCY,
-    ENRICHMENT_OUTCOMES,
-    histogram_observe_many,
-)
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
 
 logger = structlog.get_logger(__name__)

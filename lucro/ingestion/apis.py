@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lucro.core.context import current_request_id
 from lucro.core.errors import PayloadTooLarge, UnsupportedMediaType
 from lucro.core.openapi import (
     UNAUTHORIZED,
@@ -23,7 +24,6 @@ from lucro.ingestion.serializers import (
     IngestResponseSerializer,
 )
 from lucro.ingestion.services import batch_ingest
-from lucro.ops.context import current_request_id
 from lucro.tenancy.authentication import request_organization
 from lucro.tenancy.models import ApiKey
 

@@ -199,7 +199,7 @@ class Transaction(models.Model):
     # Categories come from rules (whose FK is enforced) or the PATCH API (validated), and
     # PROTECT still guards deletes through the ORM.
     category = models.ForeignKey(
-        "enrichment.Category",
+        "taxonomy.Category",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

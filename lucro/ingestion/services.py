@@ -20,9 +20,9 @@ from django.db import IntegrityError, OperationalError, connection
 
 from lucro.core.errors import Conflict, ServiceUnavailable, transient_db_error
 from lucro.ingestion import transitions
+from lucro.ingestion.metrics import INGEST_RETRIES, TRANSACTIONS_INGESTED
 from lucro.ingestion.models import Account, Batch
 from lucro.ingestion.payload import AccountIn, BatchIn, parse_batch, pointer_errors
-from lucro.ops.metrics import INGEST_RETRIES, TRANSACTIONS_INGESTED
 from lucro.tenancy.models import ApiKey, Organization
 
 logger = structlog.get_logger(__name__)

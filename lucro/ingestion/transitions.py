@@ -34,8 +34,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from lucro.core.errors import Conflict, NotFound, ValidationFailed
-from lucro.enrichment.models import Category
 from lucro.ingestion import events
+from lucro.ingestion.metrics import BATCHES_FINISHED
 from lucro.ingestion.models import (
     Account,
     Batch,
@@ -47,7 +47,7 @@ from lucro.ingestion.models import (
 from lucro.ingestion.payload import AccountIn, BatchIn
 from lucro.ingestion.reruns import RerunCursor, RerunScope
 from lucro.ingestion.store import Answer, Claim, UpsertCounts, store
-from lucro.ops.metrics import BATCHES_FINISHED
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import ApiKey, Organization
 
 logger = structlog.get_logger(__name__)

@@ -10,4 +10,3 @@ class OpsConfig(AppConfig):
         from lucro.ops import signals
 
         signals.connect()
-        from lucro.core import openapi  # noqa: F401  (registers the auth extension)

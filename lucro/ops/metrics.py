@@ -1,5 +1,8 @@
 """Lucro's own Prometheus metrics (django-prometheus covers HTTP and database basics).
 
+The apps define their metrics in their own ``metrics.py`` (``lucro.ingestion.metrics``,
+``lucro.enrichment.metrics``); this module serves them all, with the queue-lag gauges.
+
 No label carries an organization or any other unbounded value, so cardinality stays fixed.
 
 Processes and workers: Lucro uses prometheus_client's **multiprocess mode**. When
@@ -22,47 +25,21 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
-    Counter,
     Gauge,
-    Histogram,
     generate_latest,
 )
 
-TRANSACTIONS_INGESTED = Counter(
-    "lucro_transactions_ingested_total", "Transactions received, by outcome.", ["outcome"]
-)
-INGEST_RETRIES = Counter(
-    "lucro_ingest_retries_total",
-    "Batch transactions run again after a deadlock or serialization failure.",
-    ["reason"],
-)
-BATCHES_FINISHED = Counter(
-    "lucro_batches_finished_total", "Batches that reached a final status.", ["status"]
-)
-ENRICHMENT_OUTCOMES = Counter(
-    "lucro_enrichment_outcomes_total", "Transactions enriched, by category source.", ["source"]
-)
-ENRICHMENT_FAILURES = Counter(
-    "lucro_enrichment_failures_total", "Transactions marked failed after their last attempt."
-)
-ENRICHMENT_LATENCY = Histogram(
-    "lucro_enrichment_latency_seconds",
-    "From a batch's receipt to a transaction's completion.",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
-)
-CHUNK_DURATION = Histogram(
-    "lucro_enrichment_chunk_duration_seconds",
-    "Duration of one chunk task.",
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-)
+# Each app defines its own metrics (a lower layer never imports ops); importing them here
+# registers them all in every process that serves /metrics, whatever it imported so far.
+from lucro.enrichment import metrics as enrichment_metrics  # noqa: F401
+from lucro.ingestion import metrics as ingestion_metrics  # noqa: F401
+
+# The queue gauges are ops' own: ops may read ingestion's tables, ingestion does not need them.
 ROWS_IN_FLIGHT = Gauge(
     "lucro_transactions_in_flight",
     "Transactions pending or processing (queue lag).",
     ["status"],
     multiprocess_mode="mostrecent",
-)
-MATCHER_REBUILDS = Counter(
-    "lucro_rule_matcher_rebuilds_total", "Times a worker recompiled the rule matcher."
 )
 OLDEST_PENDING_AGE = Gauge(
     "lucro_oldest_pending_age_seconds",
@@ -122,22 +99,3 @@ def metrics_exposition(*, refresh_queue: bool = True) -> tuple[bytes, str]:
 
             structlog.get_logger(__name__).warning("queue_gauges_failed", error=type(exc).__name__)
     return generate_latest(registry()), CONTENT_TYPE_LATEST
-
-
-def histogram_observe_many(histogram: Histogram, value: float, count: int) -> None:
-    """Record ``count`` observations of one ``value`` at once.
-
-    A chunk's rows all finish at the same moment, so they share one latency; calling
-    ``observe`` 2 000 times per chunk cost ≈ 2 ms of a ≈ 65 ms chunk. prometheus_client has
-    no observe-with-count, so this does what ``Histogram.observe`` does (sum, then the one
-    bucket the value falls in) with the count instead of 1. Pinned by a test against
-    ``observe`` itself, so a library change that breaks it fails loudly.
-    """
-    if count <= 0:
-        return
-    histogram._raise_if_not_observable()
-    histogram._sum.inc(value * count)
-    for index, bound in enumerate(histogram._upper_bounds):
-        if value <= bound:
-            histogram._buckets[index].inc(count)
-            break

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse
 
-from lucro.ops.context import request_id_var
+from lucro.core.context import request_id_var
 
 # A caller's id is kept only if it is short and plain, so it is safe in logs and headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")

@@ -20,7 +20,7 @@ from typing import Any
 import structlog
 from celery import signals
 
-from lucro.ops.context import request_id_var
+from lucro.core.context import request_id_var
 
 HEADER = "lucro_request_id"
 logger = structlog.get_logger("lucro.task")

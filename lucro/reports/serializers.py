@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from lucro.enrichment.serializers import CategorySlugField
+from lucro.taxonomy.serializers import CategorySlugField
 
 
 class DateRangeSerializer(serializers.Serializer):

@@ -19,8 +19,8 @@ from django.db.models import Q, QuerySet
 from lucro.core.currencies import format_money
 from lucro.core.errors import NotFound, ValidationFailed
 from lucro.core.params import ascii_int, cursor_decode, cursor_encode, iso_date, iso_datetime
-from lucro.enrichment.models import Category
 from lucro.ingestion.models import CategorySource, IngestionStatus, Transaction
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
 
 DEFAULT_LIMIT = 50

@@ -20,7 +20,6 @@ from lucro.core.openapi import (
     problem,
     uuid_path_param,
 )
-from lucro.enrichment.serializers import category_slugs
 from lucro.ingestion.models import CategorySource, IngestionStatus
 from lucro.ingestion.transitions import transaction_categorise
 from lucro.reports.serializers import (
@@ -30,6 +29,7 @@ from lucro.reports.serializers import (
 )
 from lucro.reports.services import parse_category_patch
 from lucro.reports.transactions import transaction_doc, transaction_get, transaction_list
+from lucro.taxonomy.serializers import category_slugs
 from lucro.tenancy.authentication import request_organization
 
 _LIST_PARAMS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from lucro.core.testing import ApiClient
+from lucro.testing import ApiClient
 
 
 def _problem(response, status: int) -> dict:

@@ -32,10 +32,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
-from lucro.core.testing import make_batch, make_client
 from lucro.enrichment import services as enrichment_services
-from lucro.enrichment.models import Category
 from lucro.ingestion.models import IngestionStatus, Transaction
+from lucro.taxonomy.models import Category
+from lucro.testing import make_batch, make_client
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lucro.core.parsers import JSON_MAX_DEPTH, json_depth
-from lucro.core.testing import ApiClient
+from lucro.testing import ApiClient
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\u00e9\x01'),

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from lucro.enrichment.taxonomy import taxonomy
+    from lucro.taxonomy.defaults import taxonomy
 
     Category = apps.get_model("enrichment", "Category")
     by_code = {}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.ingestion.models import Transaction
+from lucro.taxonomy.models import Category
+from lucro.testing import ApiClient, make_batch
 
 
 def ingest(api: ApiClient, n: int, **kwargs: Any) -> uuid.UUID:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from lucro.core.testing import ApiClient
 from lucro.enrichment.models import Rule
 from lucro.enrichment.rules_version import rules_version_current
 from lucro.enrichment.tests.helpers import add_rule
+from lucro.testing import ApiClient
 
 pytestmark = pytest.mark.django_db
 RULE = {

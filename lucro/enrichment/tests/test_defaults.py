@@ -6,9 +6,10 @@ import pytest
 from django.conf import settings
 
 from lucro.enrichment.defaults import default_rules, seed_default_rules
-from lucro.enrichment.models import Category, Rule, RuleSetVersion
+from lucro.enrichment.models import Rule, RuleSetVersion
 from lucro.enrichment.patterns import rule_pattern_check
-from lucro.enrichment.taxonomy import taxonomy
+from lucro.taxonomy.defaults import taxonomy
+from lucro.taxonomy.models import Category
 
 
 def test_every_default_rule_is_valid() -> None:

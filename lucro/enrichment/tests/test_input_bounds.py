@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from lucro.core.testing import ApiClient
+from lucro.testing import ApiClient
 
 RULES = "/api/v1/rules/"
 

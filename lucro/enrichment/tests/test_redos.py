@@ -22,13 +22,14 @@ from django.db import connection, connections
 from django.test import Client
 
 from lucro.core.errors import ValidationFailed
-from lucro.core.testing import ApiClient, make_batch, make_client
 from lucro.enrichment import enrichers, services
 from lucro.enrichment.enrichers import matcher_current
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.enrichment.tests.helpers import add_rule, category, drain, statuses
 from lucro.ops.tests.conftest import free_port, start_gunicorn, stop, wait_http
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
+from lucro.testing import ApiClient, make_batch, make_client
 
 RULES = "/api/v1/rules/"
 RULES_TEST = "/api/v1/rules/test/"
@@ -307,12 +308,12 @@ def test_the_admin_refuses_a_bad_regex_as_a_form_error(client: Client) -> None:
         "rules-0-priority": "50",
         "rules-0-is_active": "on",
     }
-    response = admin.post(f"/admin/enrichment/category/{leaf.pk}/change/", inline)
+    response = admin.post(f"/admin/taxonomy/category/{leaf.pk}/change/", inline)
     assert response.status_code == 200
     assert "invalid perl operator" in response.content.decode()
     assert not Rule.objects.filter(category=leaf).exists()
     inline["rules-0-pattern"] = r"\bzz redos\b"
-    response = admin.post(f"/admin/enrichment/category/{leaf.pk}/change/", inline)
+    response = admin.post(f"/admin/taxonomy/category/{leaf.pk}/change/", inline)
     assert response.status_code == 302
     assert Rule.objects.filter(category=leaf, pattern=r"\bzz redos\b").exists()
 

@@ -15,12 +15,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import enrichers, services, tasks
 from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest
 from lucro.ingestion.models import Batch, CategorySource, Transaction
 from lucro.reports import triggers
 from lucro.reports.models import DailyRollup, MonthlyRollup
+from lucro.testing import ApiClient, make_batch
 
 pytestmark = pytest.mark.django_db
 RERUN = "/api/v1/categorisation/rerun/"

@@ -17,7 +17,6 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services
 from lucro.enrichment.tests.test_rerun import rollups
 from lucro.enrichment.tests.test_workers import Workers, settled, wait_for
@@ -25,6 +24,7 @@ from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.services import batch_ingest
 from lucro.reports import triggers
 from lucro.reports.models import DailyRollup
+from lucro.testing import ApiClient, make_batch
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from lucro.enrichment.models import Category
 from lucro.enrichment.selectors import rule_test
 from lucro.enrichment.services import rule_create
+from lucro.taxonomy.models import Category
 from lucro.tenancy.services import organization_get_or_create
 
 

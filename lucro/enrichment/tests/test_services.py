@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from lucro.core.testing import ApiClient
 from lucro.enrichment import services, tasks
 from lucro.enrichment.chain import Answer
 from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest, statuses
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Batch, CategorySource, Transaction
+from lucro.testing import ApiClient
 
 pytestmark = pytest.mark.django_db
 SWITCH = "lucro.enrichment.tests.enrichers.SwitchableEnricher"

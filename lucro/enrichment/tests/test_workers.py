@@ -22,10 +22,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services, tasks
 from lucro.ingestion.models import Batch, Transaction
 from lucro.ingestion.services import batch_ingest
+from lucro.testing import ApiClient, make_batch
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

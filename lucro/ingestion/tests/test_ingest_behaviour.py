@@ -9,11 +9,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from lucro.core.testing import make_batch
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.store import Answer
 from lucro.tenancy.services import api_key_revoke
+from lucro.testing import make_batch
 
 NO_ANSWER = Answer(category_id=None, confidence=0.0, source="none")
 URL = "/api/v1/integrations/transactions/"
@@ -106,7 +106,7 @@ def test_created_updated_unchanged(api):
 
 
 def test_update_resets_enrichment_but_keeps_manual_category(api):
-    from lucro.enrichment.models import Category
+    from lucro.taxonomy.models import Category
 
     api.post(URL, make_batch(2))
     coffee = Category.objects.get(slug="food-and-drink-coffee")

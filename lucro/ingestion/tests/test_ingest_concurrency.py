@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
-from lucro.core.testing import make_batch, make_client
 from lucro.ingestion.models import Batch, Transaction
+from lucro.testing import make_batch, make_client
 
 URL = "/api/v1/integrations/transactions/"
 

@@ -19,8 +19,8 @@ import pytest
 from django.db import connection, connections
 from prometheus_client import REGISTRY
 
-from lucro.core.testing import make_client
 from lucro.ingestion.models import Account, Batch, Transaction
+from lucro.testing import make_client
 
 URL = "/api/v1/integrations/transactions/"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lucro.core.testing import make_batch
 from lucro.ingestion.models import Account, Batch, Transaction
+from lucro.testing import make_batch
 
 URL = "/api/v1/integrations/transactions/"
 

@@ -24,12 +24,12 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.enrichment import services, tasks
-from lucro.enrichment.models import Category
 from lucro.enrichment.tests.helpers import drain, ingest, statuses
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Batch, Transaction
+from lucro.taxonomy.models import Category
+from lucro.testing import ApiClient, make_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-from lucro.core.testing import make_batch
+from lucro.testing import make_batch
 
 
 def test_ingest_returns_202_with_location(api):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from lucro.core.testing import make_batch
 from lucro.ingestion.models import Batch, IngestionStatus, Transaction
 from lucro.ingestion.services import batch_ingest
 from lucro.tenancy.services import organization_get_or_create
+from lucro.testing import make_batch
 
 
 def failed_batch(org_name: str = "Org Admin", n: int = 4, failed: int = 2) -> Batch:

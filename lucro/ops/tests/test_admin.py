@@ -9,10 +9,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from lucro.enrichment.models import Category, Rule
+from lucro.enrichment.models import Rule
 from lucro.enrichment.rules_version import rules_version_current
 from lucro.ingestion.models import IngestionStatus, Transaction
 from lucro.ops.tests.factories import failed_batch
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import ApiKey, Organization
 from lucro.tenancy.services import api_key_hash
 
@@ -34,7 +35,7 @@ def test_every_changelist_opens(admin_client: Client) -> None:
         "ingestion/account",
         "ingestion/batch",
         "ingestion/transaction",
-        "enrichment/category",
+        "taxonomy/category",
         "enrichment/rule",
     ):
         response = admin_client.get(f"/admin/{model}/")

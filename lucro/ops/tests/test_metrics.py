@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from lucro.core.testing import ApiClient, make_batch, make_client
 from lucro.ops.tests.conftest import LiveGunicorn, free_port, start_gunicorn, stop, wait_http
+from lucro.testing import ApiClient, make_batch, make_client
 
 INGEST = "/api/v1/integrations/transactions/"
 
@@ -128,7 +128,7 @@ def test_live_server_refuses_unauthorised_scrapers(tmp_path: Path) -> None:
 def test_observe_many_records_what_as_many_observe_calls_would(value: float) -> None:
     from prometheus_client import CollectorRegistry, Histogram
 
-    from lucro.ops.metrics import histogram_observe_many
+    from lucro.core.metrics import histogram_observe_many
 
     registry = CollectorRegistry()
     buckets = (0.05, 0.1, 1, 60)

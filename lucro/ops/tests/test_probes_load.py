@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from lucro.core.testing import make_client
 from lucro.ops.tests.conftest import free_port, start_gunicorn, stop, wait_http
+from lucro.testing import make_client
 
 CLIENTS = 200
 LOAD_SECONDS = 8.0

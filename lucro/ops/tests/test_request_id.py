@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from lucro.core.testing import ApiClient, make_batch, make_client
+from lucro.core.context import request_id_var
 from lucro.ingestion.models import Batch
 from lucro.ops import signals
-from lucro.ops.context import request_id_var
 from lucro.ops.tests.conftest import LiveGunicorn, Proc
+from lucro.testing import ApiClient, make_batch, make_client
 
 INGEST = "/api/v1/integrations/transactions/"
 

@@ -21,9 +21,9 @@ from openapi_spec_validator import validate
 
 from lucro.core.openapi import DATE_PATTERN
 from lucro.core.params import DATE_MAX, DATE_MIN
-from lucro.core.testing import ApiClient, make_batch
-from lucro.enrichment.taxonomy import taxonomy
 from lucro.ops.tests.conftest import LiveGunicorn
+from lucro.taxonomy.defaults import taxonomy
+from lucro.testing import ApiClient, make_batch
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # Its declarations are being rewritten on the rerun branch (a tracked job, 409 on overlap);

@@ -24,9 +24,9 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from lucro.core.testing import ApiClient, make_batch
 from lucro.tenancy.models import ApiKey
 from lucro.tenancy.services import api_key_hash, organization_get_or_create
+from lucro.testing import ApiClient, make_batch
 
 # A fixed key, so the configuration (built at import, when the schema is loaded) can carry it;
 # the fixture stores its hash for the test's organization.

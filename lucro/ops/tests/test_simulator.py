@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lucro.core.currencies import MINOR_UNITS
-from lucro.core.testing import make_client
 from lucro.ingestion.models import Batch, IngestionStatus, Transaction
 from lucro.ops.simulator import generate_payload
 from lucro.ops.tests.conftest import BIN, ROOT, LiveGunicorn, Proc, process_env
+from lucro.testing import make_client
 
 
 def test_payload_is_seedable_realistic_and_valid() -> None:

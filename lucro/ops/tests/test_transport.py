@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lucro.core.testing import make_batch, make_client
 from lucro.ingestion.models import Batch, Transaction
 from lucro.ops.tests.conftest import LiveGunicorn
+from lucro.testing import make_batch, make_client
 
 INGEST = "/api/v1/integrations/transactions/"
 

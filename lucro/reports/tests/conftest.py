@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.db.models import Case, F, Value, When
 
-from lucro.core.testing import ApiClient
-from lucro.enrichment.models import Category
 from lucro.ingestion.models import Account, CategorySource, Transaction
 from lucro.ingestion.services import batch_ingest
 from lucro.reports.cache import accounts_touched
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
+from lucro.testing import ApiClient
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lucro.enrichment.chain import Row, chain_run, enrichers_configured
-from lucro.enrichment.models import Category
-from lucro.enrichment.taxonomy import DATA_DIR
+from lucro.taxonomy.models import Category
 
-DEFAULT_CSV = DATA_DIR / "eval_labelled.csv"
+# The labelled sets live beside default_rules.csv, in enrichment/data/.
+DEFAULT_CSV = Path(__file__).resolve().parents[2] / "data" / "eval_labelled.csv"
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lucro.enrichment.defaults import RULES_CSV, seed_default_rules
-from lucro.enrichment.models import Category, Rule, RuleSetVersion
+from lucro.enrichment.models import Rule, RuleSetVersion
+from lucro.taxonomy.models import Category
 
 
 class Command(BaseCommand):

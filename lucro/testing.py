@@ -1,4 +1,8 @@
-"""Helpers for tests: an authenticated JSON client and valid payloads."""
+"""Helpers for tests: an authenticated JSON client and valid payloads.
+
+Outside the app layers (like ``django.test``): it spans tenancy (keys) and ingestion
+(payloads), and only tests import it.
+"""
 
 from __future__ import annotations
 

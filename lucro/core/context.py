@@ -1,4 +1,8 @@
-"""The correlation id of the work in progress (a request, or a task it caused)."""
+"""The correlation id of the work in progress (a request, or a task it caused).
+
+Set by ops (the request middleware, the Celery task signals) and read by any app: it lives
+in core, the bottom layer, so that reading it imports nothing above the reader.
+"""
 
 from __future__ import annotations
 
