@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping, MutableSequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -98,22 +98,22 @@ class Keyset:
     def page_params(
         self,
         params: Mapping[str, str],
-        errors: MutableSequence[Mapping[str, str]] | None = None,
+        errors: Sequence[Mapping[str, str]] = (),
     ) -> PageParams:
         """Return the ``limit`` and ``cursor`` of a query string, or raise a 400 problem.
 
         ``errors`` are the list's own (its filters'): a bad limit joins them in one
-        problem. The cursor is decoded only when everything else is valid, so a caller
-        who fixes a filter is not told about a cursor of the page they are about to leave.
+        problem. The cursor is checked last, on its own: only a client bug sends a cursor
+        this API did not write, and it has nothing to fix but to follow the ``next`` link.
         """
-        errors = list(errors or [])
+        problems = list(errors)
         raw = params.get("limit")
         # ``?limit=`` is "not sent", as the schema says (allowEmptyValue).
         limit = ascii_int(raw) if raw else DEFAULT_LIMIT
         if limit is None or not MIN_LIMIT <= limit <= MAX_LIMIT:
-            errors.append(dict(LIMIT_ERROR))
-        if errors:
-            raise ValidationFailed(" ".join(e["detail"] for e in errors), errors=errors)
+            problems.append(dict(LIMIT_ERROR))
+        if problems:
+            raise ValidationFailed(" ".join(e["detail"] for e in problems), errors=problems)
         assert limit is not None
         cursor = params.get("cursor")
         return PageParams(limit, self._decode(cursor) if cursor else None)

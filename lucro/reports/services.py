@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,22 +12,6 @@ from lucro.enrichment.models import Category
 from lucro.ingestion.models import CategorySource, Transaction
 from lucro.reports.cache import accounts_touched
 from lucro.tenancy.models import Organization
-
-
-def parse_category_patch(body: Any) -> str | None:
-    """Return the category slug (or None) of a PATCH body, or raise a 400 problem."""
-    if not isinstance(body, dict) or "category" not in body:
-        raise ValidationFailed(
-            'Send {"category": "<slug>"} or {"category": null}.',
-            errors=[{"pointer": "/category", "detail": "Required."}],
-        )
-    slug = body["category"]
-    if slug is not None and (not isinstance(slug, str) or not slug):
-        raise ValidationFailed(
-            "category must be a category slug or null.",
-            errors=[{"pointer": "/category", "detail": "Must be a slug or null."}],
-        )
-    return slug
 
 
 @transaction.atomic
