@@ -2,7 +2,7 @@
 
 Each piece is defined once and reused by every operation that has it, so the schema cannot
 say ``limit`` is 1–500 on one list and unbounded on another. The bounds are the ones the
-parsers enforce (``lucro.core.params``, the paginators); ``lucro/ops/tests/test_schema.py``
+parsers enforce (``lucro.core.params``, the paginator); ``lucro/ops/tests/test_schema.py``
 checks that they still agree.
 """
 
@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from lucro.core import pagination
 from lucro.core.params import DATE_MAX, DATE_MIN, plain_decimal
 
 ProblemSerializer = inline_serializer(
@@ -123,21 +124,17 @@ def date_param(name: str, *, required: bool, description: str) -> OpenApiParamet
     )
 
 
-# What both cursor-paginated lists accept (lucro.enrichment.pagination and
-# lucro.reports.transactions enforce the same bounds; test_schema checks it).
-PAGE_LIMIT_MIN = 1
-PAGE_LIMIT_MAX = 500
-PAGE_LIMIT_DEFAULT = 50
-
+# What every cursor-paginated list accepts: the paginator's own bounds (lucro.core.pagination),
+# so the schema and the parser cannot drift apart.
 LIMIT_PARAM = OpenApiParameter(
     "limit",
     {
         "type": "integer",
-        "minimum": PAGE_LIMIT_MIN,
-        "maximum": PAGE_LIMIT_MAX,
-        "default": PAGE_LIMIT_DEFAULT,
+        "minimum": pagination.MIN_LIMIT,
+        "maximum": pagination.MAX_LIMIT,
+        "default": pagination.DEFAULT_LIMIT,
     },
-    description=f"Rows per page, {PAGE_LIMIT_MIN} to {PAGE_LIMIT_MAX}.",
+    description=f"Rows per page, {pagination.MIN_LIMIT} to {pagination.MAX_LIMIT}.",
     extensions=EMPTY_IS_ABSENT,
 )
 CURSOR_PARAM = OpenApiParameter(

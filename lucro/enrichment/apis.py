@@ -16,8 +16,8 @@ from lucro.core.openapi import (
     problem,
     uuid_path_param,
 )
+from lucro.core.pagination import paginate
 from lucro.enrichment import selectors, services
-from lucro.enrichment.pagination import paginate
 from lucro.enrichment.serializers import (
     CategoryListOutSerializer,
     CategoryOutSerializer,

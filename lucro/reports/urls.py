@@ -5,8 +5,9 @@ from lucro.reports.apis import (
     AccountSummaryApi,
     AccountTimeseriesApi,
     OrganizationSummaryApi,
+    TransactionDetailApi,
+    TransactionListApi,
 )
-from lucro.reports.transactions_apis import TransactionDetailApi, TransactionListApi
 
 urlpatterns = [
     path("reports/summary/", OrganizationSummaryApi.as_view(), name="organization-summary"),

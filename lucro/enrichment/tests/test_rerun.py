@@ -18,7 +18,7 @@ from django.utils import timezone
 from lucro.enrichment import enrichers, services, tasks
 from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest
 from lucro.ingestion.models import Batch, CategorySource, Transaction
-from lucro.reports import triggers
+from lucro.reports import rollups as rollup_triggers
 from lucro.reports.models import DailyRollup, MonthlyRollup
 from lucro.testing import ApiClient, make_batch
 
@@ -167,7 +167,7 @@ def test_selection_moves_rows_in_chunks_and_ends_as_the_synchronous_rerun_did(
     # Reports: the rollups are what a rebuild from the rows gives, and the cached summary
     # was invalidated (the rows moved out of "uncategorised").
     kept = rollups()
-    triggers.rebuild(connection)
+    rollup_triggers.rebuild(connection)
     assert rollups() == kept
     fresh = api.get(summary_url, **dates).json()
     assert fresh != cached

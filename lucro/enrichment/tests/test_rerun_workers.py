@@ -22,7 +22,7 @@ from lucro.enrichment.tests.test_rerun import rollups
 from lucro.enrichment.tests.test_workers import Workers, settled, wait_for
 from lucro.ingestion.models import Account, Batch, Transaction
 from lucro.ingestion.services import batch_ingest
-from lucro.reports import triggers
+from lucro.reports import rollups as rollup_triggers
 from lucro.reports.models import DailyRollup
 from lucro.testing import ApiClient, make_batch
 
@@ -112,7 +112,7 @@ def test_workers_drain_a_rerun_in_chunks_end_to_end(api: ApiClient, workers: Wor
     chunks = sum(workers.log(i).count("rerun_chunk_selected") for i in range(2))
     assert chunks >= 6, "the selection was not chunked"  # 2 199 rows, 400 a chunk
     kept = rollups()
-    triggers.rebuild(connection)
+    rollup_triggers.rebuild(connection)
     assert rollups() == kept
 
 
@@ -183,7 +183,7 @@ def test_worker_killed_mid_chunk_rolls_it_back_and_the_sweeper_resumes_the_job(
         ("completed", RULE_SLUG, 1)
     }
     kept = rollups()
-    triggers.rebuild(connection)
+    rollup_triggers.rebuild(connection)
     assert rollups() == kept
 
 

@@ -140,12 +140,8 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
 }
 # Known divergences between the schema and the behaviour, owned by another branch; each
 # names the case it excuses. Delete an entry once that branch is merged.
-KNOWN_DIVERGENCES: dict[str, str] = {
-    # The shared LIMIT_PARAM documents ?limit= as "not sent" (allowEmptyValue), as the
-    # transaction list treats it; lucro.enrichment.pagination answers 400 (limit parsing is
-    # the input-hardening branch's).
-    "rules_list": "empty limit",
-}
+# (None left: both lists now share lucro.core.pagination, which treats ?limit= as not sent.)
+KNOWN_DIVERGENCES: dict[str, str] = {}
 
 
 def _excluded_checks(case: schemathesis.Case) -> list[Any]:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from lucro.ingestion.models import Transaction
-from lucro.reports import triggers
+from lucro.reports import rollups
 from lucro.reports.models import UNCATEGORISED, DailyRollup, MonthlyRollup
 from lucro.reports.tests.conftest import ingest, write_back
 
@@ -102,7 +102,7 @@ def test_rebuild_reproduces_the_trigger_maintained_rollups(api, categories):
             "date", "category_key", "spend_count", "spend_sum", "income_count", "income_sum"
         )
     )
-    triggers.rebuild(connection)
+    rollups.rebuild(connection)
     after = sorted(
         DailyRollup.objects.values_list(
             "date", "category_key", "spend_count", "spend_sum", "income_count", "income_sum"

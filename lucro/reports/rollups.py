@@ -1,4 +1,4 @@
-"""The SQL that keeps ``reports_dailyrollup`` and ``reports_monthlyrollup`` exact.
+"""Rollup maintenance: the SQL that keeps the daily and monthly rollups exact.
 
 Only terminal rows (``completed`` / ``failed``) are rolled up. Every way a row enters or
 leaves that set, or changes amount, date, category or account while in it, is an UPDATE
@@ -7,22 +7,28 @@ leaves that set, or changes amount, date, category or account while in it, is an
 inserts rows as ``pending``; the INSERT trigger only has work for a row inserted already
 terminal (fixtures, admin), and its ``WHEN`` clause keeps it off the hot path.
 
-PostgreSQL: statement-level triggers with transition tables. One write-back of 2 000 rows
-becomes one aggregate and one ``INSERT … ON CONFLICT DO UPDATE`` per rollup, rows sorted
-by key so that concurrent writers lock rollup rows in the same order. PostgreSQL fires the
-UPDATE statement trigger, with the updated rows in its transition tables, for the
-``DO UPDATE`` part of an ``INSERT … ON CONFLICT`` too (tested in
-``tests/test_rollup_triggers.py``).
+One interface (``Rollups``: install, uninstall, rebuild), one implementation per database,
+chosen once from the connection by ``rollups_for`` (as Django picks a backend's
+``DatabaseOperations``):
 
-SQLite: row-level triggers (it has no statement-level ones); it is the development
-database, where a row at a time is fast enough.
+- ``PostgresRollups``: statement-level triggers with transition tables. One write-back of
+  2 000 rows becomes one aggregate and one ``INSERT … ON CONFLICT DO UPDATE`` per rollup,
+  rows sorted by key so that concurrent writers lock rollup rows in the same order.
+  PostgreSQL fires the UPDATE statement trigger, with the updated rows in its transition
+  tables, for the ``DO UPDATE`` part of an ``INSERT … ON CONFLICT`` too (tested in
+  ``tests/test_rollup_triggers.py``).
+- ``SqliteRollups``: row-level triggers (SQLite has no statement-level ones); it is the
+  development database, where a row at a time is fast enough.
 
-The SQL is read by migration ``0002_rollup_triggers``. A change here needs a new
-migration that calls ``install`` again (every statement is create-or-replace).
+The SQL is run by migration ``0002_rollup_triggers``. A change here needs a new migration
+that calls ``install`` again (every statement is create-or-replace).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TERMINAL = "('completed', 'failed')"
@@ -231,54 +237,101 @@ _SQLITE_UNINSTALL = [
     "DROP TRIGGER IF EXISTS reports_rollup_insert",
 ]
 
-# --- Backfill (both) ---------------------------------------------------------------------
+# --- One interface, one implementation per database ------------------------------------
+
+_BACKFILL_SUMS = (
+    "SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END), "
+    "SUM(CASE WHEN amount > 0 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END), "
+    "SUM(CASE WHEN ingestion_status = 'failed' THEN 1 ELSE 0 END)"
+)
 
 
-def _backfill(vendor: str) -> list[str]:
-    zero = _PG_ZERO if vendor == "postgresql" else _SQLITE_ZERO
-    month = (
-        "date_trunc('month', date)::date"
-        if vendor == "postgresql"
-        else "strftime('%Y-%m-01', date)"
-    )
-    sums = (
-        "SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END), "
-        "SUM(CASE WHEN amount > 0 THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END), "
-        "SUM(CASE WHEN ingestion_status = 'failed' THEN 1 ELSE 0 END)"
-    )
-    source = f"FROM ingestion_transaction WHERE ingestion_status IN {TERMINAL}"
-    return [
-        "DELETE FROM reports_dailyrollup",
-        "DELETE FROM reports_monthlyrollup",
-        f"INSERT INTO reports_dailyrollup (account_id, date, category_key, {_COLUMNS}) "
-        f"SELECT account_id, date, COALESCE(category_id, {zero}), {sums} {source} "
-        f"GROUP BY 1, 2, 3",
-        f"INSERT INTO reports_monthlyrollup (account_id, month, category_key, {_COLUMNS}) "
-        f"SELECT account_id, {month}, COALESCE(category_id, {zero}), {sums} {source} "
-        f"GROUP BY 1, 2, 3",
-    ]
+class Rollups:
+    """The rollup triggers and backfill of one database; subclasses hold its SQL."""
+
+    # The all-zeros category key as an SQL literal, and the first day of the month of the
+    # ``date`` column: the two spellings the backfill needs from each database.
+    zero: ClassVar[str]
+    month_of_date: ClassVar[str]
+    install_sql: ClassVar[list[str]]
+    uninstall_sql: ClassVar[list[str]]
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+
+    def backfill_sql(self) -> list[str]:
+        """Return the statements that recompute both rollups from the terminal rows."""
+        source = f"FROM ingestion_transaction WHERE ingestion_status IN {TERMINAL}"
+        return [
+            "DELETE FROM reports_dailyrollup",
+            "DELETE FROM reports_monthlyrollup",
+            f"INSERT INTO reports_dailyrollup (account_id, date, category_key, {_COLUMNS}) "
+            f"SELECT account_id, date, COALESCE(category_id, {self.zero}), {_BACKFILL_SUMS} "
+            f"{source} GROUP BY 1, 2, 3",
+            f"INSERT INTO reports_monthlyrollup (account_id, month, category_key, {_COLUMNS}) "
+            f"SELECT account_id, {self.month_of_date}, COALESCE(category_id, {self.zero}), "
+            f"{_BACKFILL_SUMS} {source} GROUP BY 1, 2, 3",
+        ]
+
+    def install(self) -> None:
+        """Create (or replace) the triggers and rebuild the rollups from the terminal rows."""
+        self._execute([*self.install_sql, *self.backfill_sql()])
+
+    def uninstall(self) -> None:
+        """Drop the triggers (the rollup tables go with their own migration)."""
+        self._execute(self.uninstall_sql)
+
+    def rebuild(self) -> None:
+        """Recompute the rollups from the transactions table (a repair tool; takes locks)."""
+        self._execute(self.backfill_sql())
+
+    def _execute(self, statements: list[str]) -> None:
+        with self.connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+class PostgresRollups(Rollups):
+    zero = _PG_ZERO
+    month_of_date = "date_trunc('month', date)::date"
+    install_sql = _PG_INSTALL
+    uninstall_sql = _PG_UNINSTALL
+
+
+class SqliteRollups(Rollups):
+    zero = _SQLITE_ZERO
+    month_of_date = "strftime('%Y-%m-01', date)"
+    install_sql = _SQLITE_INSTALL
+    uninstall_sql = _SQLITE_UNINSTALL
+
+
+# Keyed by ``connection.vendor``: the one place that looks at which database this is.
+_BACKENDS: dict[str, type[Rollups]] = {"postgresql": PostgresRollups, "sqlite": SqliteRollups}
+
+
+def rollups_for(connection: BaseDatabaseWrapper) -> Rollups:
+    """Return the rollup maintenance of ``connection``'s database."""
+    try:
+        backend = _BACKENDS[connection.vendor]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"Report rollups support {', '.join(_BACKENDS)}, not {connection.vendor}."
+        ) from None
+    return backend(connection)
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
     """Create (or replace) the triggers and rebuild the rollups from the terminal rows."""
-    statements = _PG_INSTALL if connection.vendor == "postgresql" else _SQLITE_INSTALL
-    with connection.cursor() as cursor:
-        for sql in [*statements, *_backfill(connection.vendor)]:
-            cursor.execute(sql)
+    rollups_for(connection).install()
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
     """Drop the triggers (the rollup tables go with their own migration)."""
-    statements = _PG_UNINSTALL if connection.vendor == "postgresql" else _SQLITE_UNINSTALL
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    rollups_for(connection).uninstall()
 
 
 def rebuild(connection: BaseDatabaseWrapper) -> None:
     """Recompute the rollups from the transactions table (a repair tool; takes locks)."""
-    with connection.cursor() as cursor:
-        for sql in _backfill(connection.vendor):
-            cursor.execute(sql)
+    rollups_for(connection).rebuild()

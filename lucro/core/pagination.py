@@ -1,0 +1,177 @@
+"""Keyset (cursor) pagination, the one paginator of every list: ``{"results", "next"}``.
+
+A list is ordered by a unique key (a few columns ending in the primary key); a page holds
+the rows after the cursor's key, and the cursor is the last row's key, base64url-encoded
+and opaque to callers. A keyset stays fast on deep pages and stable while rows are added,
+where an OFFSET would get slower page by page and skip or repeat rows.
+
+Every list answers a bad ``limit`` or ``cursor`` with the same problem: pointer ``/limit``
+or ``/cursor`` (RFC 6901, as every other pointer of the API), the same sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from rest_framework.request import Request
+
+from lucro.core.errors import ValidationFailed
+from lucro.core.params import ascii_int, cursor_decode, cursor_encode, iso_date, iso_datetime
+
+# The page sizes of every list; lucro.core.openapi.LIMIT_PARAM documents these constants.
+MIN_LIMIT = 1
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+LIMIT_ERROR = {
+    "pointer": "/limit",
+    "detail": f"limit must be an integer from {MIN_LIMIT} to {MAX_LIMIT}.",
+}
+CURSOR_ERROR = {"pointer": "/cursor", "detail": "Use the next link of a previous page."}
+
+M = TypeVar("M", bound=Model)
+T = TypeVar("T")
+
+
+def _any_date(raw: str) -> dt.date:
+    # A stored row's date, which may predate the input bound (no arithmetic is done with it).
+    return iso_date(raw, bounded=False)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a keyset: the model field and how its cursor text decodes.
+
+    ``decode`` raises ``ValueError`` on anything this paginator did not encode.
+    """
+
+    field: str
+    decode: Callable[[str], Any]
+
+    @classmethod
+    def date(cls, field: str) -> Key:
+        return cls(field, _any_date)
+
+    @classmethod
+    def datetime(cls, field: str) -> Key:
+        return cls(field, iso_datetime)
+
+    @classmethod
+    def uuid(cls, field: str) -> Key:
+        return cls(field, uuid.UUID)
+
+    def encode(self, row: Any) -> str:
+        """Return the cursor text of this key's value in ``row``."""
+        value = getattr(row, self.field)
+        # isoformat, not str(): str() of a datetime has a space where ISO 8601 has a "T".
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """A parsed page request: how many rows, and the key of the row to start after."""
+
+    limit: int = DEFAULT_LIMIT
+    after: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of rows and the cursor of the next page (None on the last one)."""
+
+    results: list[T]
+    next_cursor: str | None
+
+
+class Keyset:
+    """The ordering of one list by a unique key, and the codec of its cursors."""
+
+    def __init__(self, *keys: Key, descending: bool = False) -> None:
+        self.keys = keys
+        self.descending = descending
+
+    def page_params(
+        self,
+        params: Mapping[str, str],
+        errors: Sequence[Mapping[str, str]] = (),
+    ) -> PageParams:
+        """Return the ``limit`` and ``cursor`` of a query string, or raise a 400 problem.
+
+        ``errors`` are the list's own (its filters'): a bad limit joins them in one
+        problem. The cursor is checked last, on its own: only a client bug sends a cursor
+        this API did not write, and it has nothing to fix but to follow the ``next`` link.
+        """
+        problems = list(errors)
+        raw = params.get("limit")
+        # ``?limit=`` is "not sent", as the schema says (allowEmptyValue).
+        limit = ascii_int(raw) if raw else DEFAULT_LIMIT
+        if limit is None or not MIN_LIMIT <= limit <= MAX_LIMIT:
+            problems.append(dict(LIMIT_ERROR))
+        if problems:
+            raise ValidationFailed(" ".join(e["detail"] for e in problems), errors=problems)
+        assert limit is not None
+        cursor = params.get("cursor")
+        return PageParams(limit, self._decode(cursor) if cursor else None)
+
+    def page(self, queryset: QuerySet[M], params: PageParams) -> Page[M]:
+        """Return the page of ``queryset`` that ``params`` asks for, in keyset order."""
+        sign = "-" if self.descending else ""
+        rows = queryset.order_by(*(f"{sign}{key.field}" for key in self.keys))
+        if params.after is not None:
+            rows = rows.filter(self._after(params.after))
+        # One row more than asked tells whether a next page exists, without a COUNT.
+        found = list(rows[: params.limit + 1])
+        results = found[: params.limit]
+        more = len(found) > params.limit
+        return Page(results, self._encode(results[-1]) if more else None)
+
+    def _after(self, values: tuple[Any, ...]) -> Q:
+        """Return the rows after ``values``: (a < x) or (a = x and b < y) or …"""
+        op = "lt" if self.descending else "gt"
+        after = Q()
+        for i, key in enumerate(self.keys):
+            equal = {k.field: v for k, v in zip(self.keys[:i], values, strict=False)}
+            after |= Q(**equal, **{f"{key.field}__{op}": values[i]})
+        return after
+
+    def _encode(self, row: Any) -> str:
+        return cursor_encode([key.encode(row) for key in self.keys])
+
+    def _decode(self, cursor: str) -> tuple[Any, ...]:
+        parts = cursor_decode(cursor, len(self.keys))
+        try:
+            if parts is None:
+                raise ValueError(cursor)
+            return tuple(key.decode(part) for key, part in zip(self.keys, parts, strict=True))
+        except ValueError as exc:
+            raise ValidationFailed(
+                "The cursor is not one this API returned.", errors=[dict(CURSOR_ERROR)]
+            ) from exc
+
+
+# Oldest first: the order of lists whose rows have a creation time and a UUID key (rules).
+BY_CREATION = Keyset(Key.datetime("created_at"), Key.uuid("id"))
+
+
+def next_link(request: Request, cursor: str | None) -> str | None:
+    """Return the absolute URL of the next page: this request's query with ``cursor``."""
+    if cursor is None:
+        return None
+    # Every other parameter is kept as sent (filters, limit), so the next page is the
+    # same list; a cursor already there is replaced in place.
+    query = request.query_params.copy()
+    query["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def paginate(
+    request: Request, queryset: QuerySet[M], keyset: Keyset = BY_CREATION
+) -> tuple[list[M], str | None]:
+    """Return one page of ``queryset`` in ``keyset`` order and the next page's URL."""
+    page = keyset.page(queryset, keyset.page_params(request.query_params))
+    return page.results, next_link(request, page.next_cursor)
