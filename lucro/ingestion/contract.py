@@ -211,6 +211,8 @@ def field_named(fields: tuple[Field, ...], name: str) -> Field:
     return next(field for field in fields if field.name == name)
 
 
-# The Idempotency-Key header and the body's request_id are one key, with one limit.
-IDEMPOTENCY_KEY_MAX_LENGTH: int = field_named(BATCH_FIELDS, "request_id").max_length(0) or 0
-assert IDEMPOTENCY_KEY_MAX_LENGTH > 0
+# The Idempotency-Key header and the body's request_id are one key, with one limit (a
+# key's limit is its column's: INGEST_MAX_STRING_LENGTH, the argument, does not apply).
+_KEY_LIMIT = field_named(BATCH_FIELDS, "request_id").max_length(max_string=0)
+assert _KEY_LIMIT is not None
+IDEMPOTENCY_KEY_MAX_LENGTH: int = _KEY_LIMIT
