@@ -91,6 +91,8 @@ def _contract_serializer(
     The class name is the schema component's (drf-spectacular drops ``Serializer`` and
     adds ``Request``): AccountInRequest, TransactionInRequest, IngestRequestRequest.
     """
+    # Serializers rather than a schema dict: drf-spectacular makes named components of
+    # them, and bench/ingest.py's reference path validates with TransactionInSerializer.
     declared = {field.name: contract_field(field, items) for field in fields}
     return type(name, (serializers.Serializer,), {"__module__": __name__, **declared})
 
