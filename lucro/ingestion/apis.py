@@ -16,6 +16,7 @@ from lucro.core.openapi import (
     uuid_path_param,
 )
 from lucro.core.params import ascii_int
+from lucro.ingestion.contract import IDEMPOTENCY_KEY_MAX_LENGTH
 from lucro.ingestion.models import batch_location
 from lucro.ingestion.selectors import batch_detail
 from lucro.ingestion.serializers import (
@@ -51,7 +52,7 @@ class IngestTransactionsApi(APIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                {"type": "string", "minLength": 1, "maxLength": 255},
+                {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
                 OpenApiParameter.HEADER,
                 required=False,
                 description="Same as request_id in the body (if both are sent, they must agree).",

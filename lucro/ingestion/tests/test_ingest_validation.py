@@ -292,3 +292,55 @@ def test_error_list_is_bounded(api):
     body = assert_problem(api.post(URL, payload), 400)
     assert 0 < len(body["errors"]) <= 200
     assert "1000 problem(s)" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value", "detail"),
+    [
+        ("accounts", "mask", "1" * 33, "Must be at most 32 characters."),
+        ("accounts", "type", "t" * 65, "Must be at most 64 characters."),
+        ("accounts", "name", None, "This field is required."),
+        ("transactions", "transaction_id", "t" * 256, "Must be at most 255 characters."),
+        # Past INGEST_MAX_STRING_LENGTH, that limit is the one named.
+        ("transactions", "transaction_id", "t" * 2000, "Must be at most 1024 characters."),
+        ("transactions", "transaction_id", " \t", "Must not be blank."),
+        ("transactions", "merchant_name", "a\x00b", "Must not contain NUL characters."),
+        ("transactions", "payment_channel", "p" * 65, "Must be at most 64 characters."),
+        ("transactions", "payment_channel", 5, "Must be a string."),
+        (
+            "transactions",
+            "iso_currency_code",
+            "usd",
+            "Must be an ISO 4217 currency code, e.g. USD.",
+        ),
+        ("transactions", "pending", "no", "Must be true or false."),
+        ("transactions", "date", 20251030, "Must be an ISO 8601 date or datetime string."),
+        ("transactions", "amount", "0", "Must not be zero."),
+        ("transactions", "amount", "-1.255", "USD allows at most 2 decimal places."),
+    ],
+)
+def test_each_problem_has_its_detail(api, settings, where, key, value, detail):
+    settings.INGEST_MAX_STRING_LENGTH = 1024
+    payload = make_batch(1)
+    payload[where][0][key] = value
+    body = assert_problem(api.post(URL, payload), 400)
+    assert body["errors"] == [{"pointer": f"/{where}/0/{key}", "detail": detail}]
+    assert_nothing_written()
+
+
+def test_request_id_and_header_details(api):
+    body = assert_problem(api.post(URL, make_batch(1, request_id="k" * 256)), 400)
+    assert body["errors"] == [
+        {
+            "pointer": "/request_id",
+            "detail": "Must be a non-blank string of at most 255 printable characters.",
+        }
+    ]
+    response = api.post(URL, make_batch(1), headers={"Idempotency-Key": "k" * 256})
+    assert assert_problem(response, 400)["errors"] == [
+        {
+            "pointer": "#/headers/Idempotency-Key",
+            "detail": "Must be 1 to 255 printable characters, not all blank.",
+        }
+    ]
+    assert_nothing_written()
