@@ -12,6 +12,7 @@ from lucro.core.errors import ApplicationError
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Account, Batch, IngestionStatus, Transaction
 from lucro.ingestion.selectors import batch_status_counts
+from lucro.ingestion.store import CONTENT_FIELDS
 
 
 class CappedCountPaginator(Paginator):
@@ -164,15 +165,8 @@ class TransactionAdmin(admin.ModelAdmin):
         "account",
         "batch",
         "transaction_id",
-        "amount",
         "currency",
-        "date",
-        "occurred_at",
-        "authorized_date",
-        "description",
-        "merchant_name",
-        "payment_channel",
-        "pending",
+        *CONTENT_FIELDS,  # what the integration sent
         "category",
         "category_source",
         "category_rule_id",

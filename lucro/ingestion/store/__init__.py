@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from lucro.ingestion.store.base import (
@@ -26,8 +27,13 @@ __all__ = ["CONTENT_FIELDS", "Answer", "Claim", "Row", "Store", "UpsertCounts", 
 
 @cache
 def _load(path: str) -> Store:
-    store_class = import_string(path)
-    return store_class()  # type: ignore[no-any-return]
+    try:
+        store_class = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"LUCRO_STORE={path!r} cannot be imported: {exc}") from exc
+    if not (isinstance(store_class, type) and issubclass(store_class, Store)):
+        raise ImproperlyConfigured(f"LUCRO_STORE={path!r} is not a Store class.")
+    return store_class()
 
 
 def store() -> Store:

@@ -21,46 +21,27 @@ from lucro.ingestion.models import CategorySource, IngestionStatus, Transaction
 from lucro.ingestion.payload import TransactionIn
 from lucro.ingestion.store.base import (
     CONTENT_FIELDS,
+    IN_FLIGHT_SQL,
     PENDING,
-    PROCESSING,
-    RETURNING,
+    RECLAIM_SQL,
     Answer,
     Claim,
     Row,
     Store,
     UpsertCounts,
     claim_from,
+    claim_sql,
+    lock_sql,
 )
 
 # SQLite caps the variables in one statement; 500 rows keeps every IN list well under it.
 CHUNK = 500
 
-_CLAIM = f"""
-UPDATE ingestion_transaction
-SET ingestion_status = '{PROCESSING}', claimed_at = %s, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM ingestion_transaction
-    WHERE batch_id = %s AND ingestion_status = '{PENDING}'
-    LIMIT %s
-) AND ingestion_status = '{PENDING}'
-RETURNING {RETURNING}
-"""
-_RECLAIM = f"""
-UPDATE ingestion_transaction
-SET claimed_at = %s, attempts = attempts + 1
-WHERE batch_id = %s AND ingestion_status = '{PROCESSING}' AND claimed_at = %s
-RETURNING {RETURNING}
-"""
-_LOCK = f"""
-SELECT {RETURNING} FROM ingestion_transaction
-WHERE batch_id = %s AND ingestion_status = '{PENDING}'
-LIMIT %s
-"""
-_IN_FLIGHT = f"""
-SELECT 1 FROM ingestion_transaction
-WHERE batch_id = %s AND ingestion_status IN ('{PENDING}', '{PROCESSING}')
-LIMIT 1
-"""
+# The settings open every SQLite transaction with BEGIN IMMEDIATE, so claimers are
+# serialised by the database's write lock: the conditional update needs nothing more, and
+# the lock-only claim is a plain SELECT.
+_CLAIM = claim_sql(recheck=f" AND ingestion_status = '{PENDING}'")
+_LOCK = lock_sql()
 
 # Raw SQL gets its values in the database's own representation, made by Django's fields
 # (a UUID is 32 hex digits on SQLite; a datetime, text in the connection's time zone).
@@ -192,7 +173,7 @@ class PortableStore(Store):
         return _claim(_CLAIM, [now, batch_id, limit], batch_id, now, locked=False)
 
     def chunk_reclaim(self, *, batch_id: uuid.UUID, token: dt.datetime, now: dt.datetime) -> Claim:
-        return _claim(_RECLAIM, [now, batch_id, token], batch_id, now, locked=False)
+        return _claim(RECLAIM_SQL, [now, batch_id, token], batch_id, now, locked=False)
 
     def chunk_lock(self, *, batch_id: uuid.UUID, limit: int, now: dt.datetime) -> Claim:
         return _claim(_LOCK, [batch_id, limit], batch_id, now, locked=True)
@@ -238,7 +219,7 @@ class PortableStore(Store):
 
     def batch_in_flight(self, *, batch_id: uuid.UUID) -> bool:
         with connection.cursor() as cursor:
-            cursor.execute(_IN_FLIGHT, _adapt([batch_id]))
+            cursor.execute(IN_FLIGHT_SQL, _adapt([batch_id]))
             return cursor.fetchone() is not None
 
     def max_params(self) -> int:

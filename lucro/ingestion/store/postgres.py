@@ -25,15 +25,18 @@ from lucro.ingestion.payload import TransactionIn
 from lucro.ingestion.store.base import (
     COMPLETED,
     CONTENT_FIELDS,
+    IN_FLIGHT_SQL,
     PENDING,
     PROCESSING,
-    RETURNING,
+    RECLAIM_SQL,
     Answer,
     Claim,
     Row,
     Store,
     UpsertCounts,
     claim_from,
+    claim_sql,
+    lock_sql,
 )
 
 _MANUAL = CategorySource.MANUAL.value
@@ -130,35 +133,13 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 """
 
 # SKIP LOCKED lets N workers claim disjoint rows of one batch without waiting on each
-# other; the outer status check repeats the inner one for readability, not safety.
-_CLAIM = f"""
-UPDATE ingestion_transaction
-SET ingestion_status = '{PROCESSING}', claimed_at = %s, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM ingestion_transaction
-    WHERE batch_id = %s AND ingestion_status = '{PENDING}'
-    LIMIT %s
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING {RETURNING}
-"""
-
-_RECLAIM = f"""
-UPDATE ingestion_transaction
-SET claimed_at = %s, attempts = attempts + 1
-WHERE batch_id = %s AND ingestion_status = '{PROCESSING}' AND claimed_at = %s
-RETURNING {RETURNING}
-"""
+# other.
+_CLAIM = claim_sql(lock="FOR UPDATE SKIP LOCKED")
 
 # The lock-only claim of the fast path: row locks, no row versions written. Every row is
 # then written once (pending → completed) instead of twice (→ processing → completed): on
 # this machine that is the difference between ≈ 22 000 and ≈ 30 000+ rows/s (bench/enrich.py).
-_LOCK = f"""
-SELECT {RETURNING}, ctid::text FROM ingestion_transaction
-WHERE batch_id = %s AND ingestion_status = '{PENDING}'
-LIMIT %s
-FOR UPDATE SKIP LOCKED
-"""
+_LOCK = lock_sql(extra_columns=", ctid::text", lock="FOR UPDATE SKIP LOCKED")
 
 # A manual category is the user's: the row is completed, its category left alone.
 # Each row carries only its key and the ordinal of its answer; the chunk's few distinct
@@ -205,16 +186,6 @@ _WRITE_BACK_LOCKED = _WRITE_BACK.format(
     # the chunk's addresses, whatever the table's size and statistics.
     held="t.ctid = ANY(%s::text::tid[])",
 )
-
-# Every chunk ends with this probe, so it is raw SQL (the ORM's compile cost ≈ 0.5 ms, twice
-# the query's). Backwards through the in-flight index: the rows completed since the last
-# vacuum sit at its front as dead entries, which a forward probe visits first.
-_IN_FLIGHT = f"""
-SELECT 1 FROM ingestion_transaction
-WHERE batch_id = %s AND ingestion_status IN ('{PENDING}', '{PROCESSING}')
-ORDER BY batch_id DESC, ingestion_status DESC, claimed_at DESC
-LIMIT 1
-"""
 
 
 def _array_text(value: str | None) -> str:
@@ -291,7 +262,7 @@ class PostgresStore(Store):
 
     def chunk_reclaim(self, *, batch_id: uuid.UUID, token: dt.datetime, now: dt.datetime) -> Claim:
         with connection.cursor() as cursor:
-            cursor.execute(_RECLAIM, [now, batch_id, token])
+            cursor.execute(RECLAIM_SQL, [now, batch_id, token])
             return _claim(batch_id, now, cursor.fetchall(), locked=False)
 
     def chunk_lock(self, *, batch_id: uuid.UUID, limit: int, now: dt.datetime) -> Claim:
@@ -330,7 +301,7 @@ class PostgresStore(Store):
 
     def batch_in_flight(self, *, batch_id: uuid.UUID) -> bool:
         with connection.cursor() as cursor:
-            cursor.execute(_IN_FLIGHT, [batch_id])
+            cursor.execute(IN_FLIGHT_SQL, [batch_id])
             return cursor.fetchone() is not None
 
     def max_params(self) -> int:

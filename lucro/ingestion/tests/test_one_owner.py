@@ -170,3 +170,21 @@ def test_no_module_outside_the_owner_holds_sql_that_writes_its_tables() -> None:
         for match in pattern.finditer(path.read_text()):
             offenders.append(f"{path.relative_to(LUCRO.parent)}: {match.group(0)}")
     assert offenders == []
+
+
+def test_the_store_is_chosen_by_setting_and_checked(settings: Any) -> None:
+    """One store per process, named by LUCRO_STORE; a wrong name is a configuration error."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from lucro.ingestion.store import store
+    from lucro.ingestion.store.portable import PortableStore
+    from lucro.ingestion.store.postgres import PostgresStore
+
+    expected = PostgresStore if connection.vendor == "postgresql" else PortableStore
+    assert type(store()) is expected
+    settings.LUCRO_STORE = "lucro.ingestion.store.portable.PortableStore"
+    assert type(store()) is PortableStore
+    for wrong in ("lucro.ingestion.store.nowhere.Store", "lucro.ingestion.models.Batch"):
+        settings.LUCRO_STORE = wrong
+        with pytest.raises(ImproperlyConfigured, match="LUCRO_STORE"):
+            store()
