@@ -162,3 +162,31 @@ def test_transaction_raw_fields_are_read_only(admin_client: Client) -> None:
     page = admin_client.get(f"/admin/ingestion/transaction/{txn.pk}/change/").content.decode()
     assert 'name="amount"' not in page
     assert 'name="category"' in page
+
+
+def test_account_rerun_action_opens_the_apis_job_and_queues_its_selection(
+    admin_client: Client, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """The admin's re-run is POST /api/v1/categorisation/rerun/: a tracked job, queued."""
+    from lucro.enrichment import tasks
+    from lucro.enrichment.models import BatchDispatch
+    from lucro.ingestion.models import Account, Batch
+
+    batch = failed_batch()
+    account = Account.objects.get(organization=batch.organization)
+    sent: list[str] = []
+    monkeypatch.setattr(tasks, "_send_rerun", sent.append)
+    action = {"action": "rerun_categorisation", "_selected_action": [str(account.pk)]}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/ingestion/account/", action)
+    assert response.status_code == 302
+    job = Batch.objects.get(kind=Batch.Kind.RERUN)
+    assert job.scope is not None and job.scope["account_ids"] == [account.account_id]
+    assert sent == [str(job.pk)]
+    assert BatchDispatch.objects.filter(batch_id=job.pk).exists()
+    # A second one over the same accounts is refused while the first runs, as in the API.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/ingestion/account/", action, follow=True)
+    last = list(get_messages(response.wsgi_request))[-1]
+    assert "overlapping scope is still running" in str(last)
+    assert Batch.objects.filter(kind=Batch.Kind.RERUN).count() == 1
