@@ -42,17 +42,12 @@ def _raise(errors: FieldErrors) -> None:
 
 
 def _required_date(params: Mapping[str, str], name: str, errors: FieldErrors) -> dt.date | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
+    if not params.get(name):
         errors.append({"pointer": f"/{name}", "detail": f"{name} is required (YYYY-MM-DD)."})
         return None
-    try:
-        # Bounded: the period arithmetic of the selectors (a day after the end, the month
-        # after, the Monday before) overflows at date.max and date.min.
-        return iso_date(raw)
-    except ValueError as exc:
-        errors.append({"pointer": f"/{name}", "detail": f"{name} {exc}"})
-        return None
+    # Bounded (iso_date): the period arithmetic of the selectors (a day after the end, the
+    # month after, the Monday before) overflows at date.max and date.min.
+    return _optional_date(params, name, errors)
 
 
 def _choice(params: Mapping[str, str], name: str, choices: Sequence[str], default: str) -> str:
