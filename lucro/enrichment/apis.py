@@ -204,6 +204,7 @@ class CategorisationRerunApi(APIView):
             202: RerunOutSerializer,
             400: INVALID,
             401: UNAUTHORIZED,
+            415: NOT_JSON,
             (409, "application/problem+json"): OpenApiResponse(
                 RerunConflictSerializer,
                 description="A re-run of an overlapping scope is still running (named).",

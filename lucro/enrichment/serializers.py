@@ -135,6 +135,7 @@ class RerunInSerializer(StrictJsonSerializer):
         child=serializers.CharField(max_length=255),
         required=False,
         allow_empty=False,
+        min_length=1,  # what allow_empty=False says, in a form the schema states (minItems)
         max_length=10_000,
         help_text="Your account ids; omitted: every account. An unknown id is a 400.",
     )

@@ -26,9 +26,8 @@ from lucro.taxonomy.defaults import taxonomy
 from lucro.testing import ApiClient, make_batch
 
 METHODS = ("get", "post", "put", "patch", "delete")
-# Its declarations are being rewritten on the rerun branch (a tracked job, 409 on overlap);
-# remove it from here once that branch is merged and declares its 415.
-REWORKED_ELSEWHERE = {"categorisation_rerun"}
+# (None left: the rerun endpoint declares its 415 since the rerun job landed.)
+REWORKED_ELSEWHERE: set[str] = set()
 
 
 @pytest.fixture

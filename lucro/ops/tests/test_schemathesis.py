@@ -134,9 +134,8 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "rules_partial_update": "match_type and pattern",
     # A description or a merchant_name (either).
     "rules_test": "one of two fields",
-    # The rerun endpoint is being reworked on another branch (a tracked job, 409 on overlap);
-    # its declarations are that branch's.
-    "categorisation_rerun": "reworked elsewhere",
+    # Account ids must be the organization's own, and start_date not after end_date.
+    "categorisation_rerun": "known accounts, date order",
 }
 # Known divergences between the schema and the behaviour, owned by another branch; each
 # names the case it excuses. Delete an entry once that branch is merged.
