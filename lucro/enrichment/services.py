@@ -57,9 +57,14 @@ def _dispatch_record(batch_ids: Iterable[uuid.UUID | str], now: dt.datetime) -> 
     )
 
 
-def batch_enqueue(*, batch_id: uuid.UUID | str) -> None:
-    """Queue enrichment of a batch once the current transaction commits."""
-    _dispatch_record([batch_id], timezone.now())
+def batch_enqueue(*, batch_id: uuid.UUID | str, record: bool = True) -> None:
+    """Queue enrichment of a batch once the current transaction commits.
+
+    ``record``: note the dispatch, which the sweeper reads to find lost messages (a new
+    batch's ``received_at`` serves instead).
+    """
+    if record:
+        _dispatch_record([batch_id], timezone.now())
     signals.work_request(task=signals.ENRICH_BATCH, batch_id=batch_id)
 
 
@@ -338,6 +343,7 @@ def sweep(*, now: dt.datetime | None = None) -> SweepResult:
             "batch_id", flat=True
         )
     )
+    # A new batch is queued without a dispatch row: its received_at is when it was queued.
     young = set(
         Batch.objects.filter(pk__in=waiting, received_at__gte=stale).values_list("pk", flat=True)
     )

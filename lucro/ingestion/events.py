@@ -22,8 +22,9 @@ from django.db import transaction
 from django.dispatch import Signal
 
 # A batch has pending rows to categorise. ``rows``: how many were just made pending (a
-# re-run's chunk), or None for "look at the batch" (a new batch, a retry, a re-queue).
-# Args: batch_id (UUID), rows (int | None).
+# re-run's chunk), or None for "look at the batch" (a new batch, a retry). ``new``: the
+# batch was just received (its ``received_at`` says when it was first announced).
+# Args: batch_id (UUID), rows (int | None), new (bool).
 batch_ready = Signal()
 
 # A re-run still has rows to select into its job (it was opened, or a chunk stopped short of

@@ -170,7 +170,7 @@ def batch_store(
                 account_ids=account_pks.values(),
                 dates=(min(dates), max(dates)),
             )
-            events.publish(events.batch_ready, batch_id=batch_id, rows=None)
+            events.publish(events.batch_ready, batch_id=batch_id, rows=None, new=True)
     return counts, body_out
 
 
@@ -386,7 +386,7 @@ def batch_retry_failed(*, batch: Batch) -> int:
         events.transactions_changed_publish(
             organization_id=batch.organization_id, account_ids=accounts
         )
-        events.publish(events.batch_ready, batch_id=batch.pk, rows=None)
+        events.publish(events.batch_ready, batch_id=batch.pk, rows=None, new=False)
     logger.info("batch_retry", batch_id=str(batch.pk), requeued=count)
     return count
 
@@ -608,7 +608,7 @@ def rerun_select_chunk(*, batch_id: uuid.UUID | str, budget: int) -> RerunChunkR
             events.transactions_changed_publish(
                 organization_id=job.organization_id, account_ids=touched, dates=(first, last)
             )
-            events.publish(events.batch_ready, batch_id=job_id, rows=moved)
+            events.publish(events.batch_ready, batch_id=job_id, rows=moved, new=False)
         if not done:
             events.publish(events.rerun_selecting, batch_id=job_id)
     logger.info("rerun_chunk_selected", batch_id=str(job_id), moved=moved, done=done)
