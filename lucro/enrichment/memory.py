@@ -31,10 +31,14 @@ from lucro.enrichment.rules_version import version_step
 
 KEY_MAX_LENGTH = 200  # MerchantMemory.key's column
 
-# One pass removes what differs between two lines of one merchant: any token holding a
-# digit (dates, references, card fragments, store numbers), punctuation, and the words that
-# introduce a reference. ``&`` stays: it is part of names (``H&M``, ``M&S``).
-_NOISE = re.compile(r"\S*\d\S*|[^\w\s&]+|\b(?:ref|reference|rrn|auth|txn|trx|card)\b")
+# What differs between two lines of one merchant: punctuation (made a separator, so
+# ``REF#88213`` splits), any token holding a digit (dates, references, card fragments,
+# store numbers) and the words that introduce a reference. ``&`` stays: it is part of names
+# (``H&M``, ``M&S``). Measured ≈ 2 µs a 50-character line, against ≈ 7 µs for one regex
+# substitution that dropped digit-tokens itself (it tried its alternation at every offset).
+_PUNCTUATION = re.compile(r"[^\w\s&]+")
+_DIGIT = re.compile(r"\d")
+_REFERENCE_WORDS = frozenset({"ref", "reference", "rrn", "auth", "txn", "trx", "card"})
 
 # A worker that meets many organizations keeps each one's memory; past this many it starts
 # over rather than grow without bound (a reload is one query per organization).
@@ -44,14 +48,20 @@ _CACHE_MAX_ORGANIZATIONS = 1_000
 def merchant_key(description: str | None, merchant_name: str | None) -> str | None:
     """Return the normalised merchant key of a line (None when nothing is left to key on).
 
-    The merchant name when there is one, else the description: case-folded, tokens with
-    digits, punctuation and reference words dropped, whitespace collapsed.
+    The merchant name when there is one, else the description: case-folded, punctuation
+    made spaces, tokens with digits and reference words dropped, whitespace collapsed.
     """
     text = merchant_name if merchant_name and not merchant_name.isspace() else description
     if not text:
         return None
-    key = " ".join(_NOISE.sub(" ", text.casefold()).split())[:KEY_MAX_LENGTH]
-    return key or None
+    tokens = _PUNCTUATION.sub(" ", text.casefold()).split()
+    key = " ".join(
+        token
+        for token in tokens
+        # isalpha() first: most tokens are words, and it is cheaper than a regex search.
+        if (token.isalpha() or not _DIGIT.search(token)) and token not in _REFERENCE_WORDS
+    )
+    return key[:KEY_MAX_LENGTH] or None
 
 
 def _direction(money_in: bool) -> str:
