@@ -15,6 +15,7 @@ is the share of all the key's corrections that agree with the remembered categor
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Collection, Sequence
@@ -31,12 +32,12 @@ from lucro.enrichment.rules_version import version_step
 
 KEY_MAX_LENGTH = 200  # MerchantMemory.key's column
 
-# What differs between two lines of one merchant: punctuation (made a separator, so
+# What differs between two lines of one merchant: punctuation (a separator, so
 # ``REF#88213`` splits), any token holding a digit (dates, references, card fragments,
 # store numbers) and the words that introduce a reference. ``&`` stays: it is part of names
-# (``H&M``, ``M&S``). Measured ≈ 2 µs a 50-character line, against ≈ 7 µs for one regex
+# (``H&M``, ``M&S``). Measured ≈ 1.6 µs a 50-character line, against ≈ 7 µs for one regex
 # substitution that dropped digit-tokens itself (it tried its alternation at every offset).
-_PUNCTUATION = re.compile(r"[^\w\s&]+")
+_TOKEN = re.compile(r"[\w&]+")
 _DIGIT = re.compile(r"\d")
 _REFERENCE_WORDS = frozenset({"ref", "reference", "rrn", "auth", "txn", "trx", "card"})
 
@@ -48,20 +49,27 @@ _CACHE_MAX_ORGANIZATIONS = 1_000
 def merchant_key(description: str | None, merchant_name: str | None) -> str | None:
     """Return the normalised merchant key of a line (None when nothing is left to key on).
 
-    The merchant name when there is one, else the description: case-folded, punctuation
-    made spaces, tokens with digits and reference words dropped, whitespace collapsed.
+    The merchant name when there is one, else the description: case-folded, split at
+    whitespace and punctuation, tokens with digits and reference words dropped, joined by
+    single spaces.
     """
-    text = merchant_name if merchant_name and not merchant_name.isspace() else description
-    if not text:
-        return None
-    tokens = _PUNCTUATION.sub(" ", text.casefold()).split()
-    key = " ".join(
-        token
-        for token in tokens
+    if merchant_name and not merchant_name.isspace():
+        return _merchant_name_key(merchant_name)
+    return _key(description) if description else None
+
+
+def _key(text: str) -> str | None:
+    kept = []
+    for token in _TOKEN.findall(text.casefold()):
         # isalpha() first: most tokens are words, and it is cheaper than a regex search.
-        if (token.isalpha() or not _DIGIT.search(token)) and token not in _REFERENCE_WORDS
-    )
-    return key[:KEY_MAX_LENGTH] or None
+        if (token.isalpha() or not _DIGIT.search(token)) and token not in _REFERENCE_WORDS:
+            kept.append(token)
+    return " ".join(kept)[:KEY_MAX_LENGTH] or None
+
+
+# Merchant names repeat (a chain's name on thousands of lines) where descriptions carry
+# dates and references: only names are worth remembering. Bounded, and thread-safe.
+_merchant_name_key = functools.lru_cache(maxsize=8192)(_key)
 
 
 def _direction(money_in: bool) -> str:
