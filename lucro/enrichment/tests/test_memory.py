@@ -17,7 +17,7 @@ from lucro.enrichment import enrichers, memory, tasks
 from lucro.enrichment.memory import MemoryEnricher, merchant_key
 from lucro.enrichment.models import MerchantMemory, MerchantMemoryVersion
 from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest
-from lucro.ingestion.models import Transaction
+from lucro.ingestion.models import Batch, Transaction
 from lucro.ingestion.store import Row
 from lucro.testing import ApiClient
 
@@ -180,8 +180,11 @@ def test_a_rerun_applies_the_memory_to_history(
         correct(api, txn, COFFEE, django_capture_on_commit_callbacks)
 
     job = api.post("/api/v1/categorisation/rerun/", {}).json()["batch_id"]
-    while Transaction.objects.filter(batch_id=job).count() < 3:
+    for _ in range(10):  # the selection's chunks, until its scope is exhausted
         tasks.rerun_select(job)
+        if Batch.objects.get(pk=job).total_transactions is not None:
+            break
+    assert Batch.objects.get(pk=job).total_transactions == 3
     drain(uuid.UUID(job))
 
     # The three lines nobody corrected follow the memory; the two corrections stay manual.
