@@ -228,3 +228,28 @@ def test_a_chunk_of_an_organization_without_corrections_costs_one_query(
     ]
     with django_assert_num_queries(1):
         assert MemoryEnricher().enrich(rows) == [None] * 50
+
+
+def test_rows_of_two_organizations_in_one_call_get_only_their_own_memory(
+    api: ApiClient, other_api: ApiClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    for txn in settled(api, 2, start=0, **LINE):
+        correct(api, txn, COFFEE, django_capture_on_commit_callbacks)
+    correct(
+        other_api,
+        settled(other_api, 1, start=0, **LINE)[0],
+        GROCERIES,
+        django_capture_on_commit_callbacks,
+    )
+
+    rows = [
+        Row(uuid.uuid4(), organization.pk, LINE["name"], None, Decimal("-2"))
+        for organization in (api.organization, other_api.organization, api.organization)
+    ]
+    answers = MemoryEnricher().enrich(rows)
+
+    assert [a.category_id if a else None for a in answers] == [
+        category(COFFEE).pk,
+        None,
+        category(COFFEE).pk,
+    ]
