@@ -214,7 +214,15 @@ if RULE_PATTERN_MAX_LENGTH > 500:
     raise ImproperlyConfigured("RULE_PATTERN_MAX_LENGTH must be <= 500 (the column's size)")
 RULE_MAX_REGEX_PER_ORGANIZATION = env_int("RULE_MAX_REGEX_PER_ORGANIZATION", 50, minimum=0)
 
-ENRICHERS = env_list("ENRICHERS", ["lucro.enrichment.enrichers.RuleEnricher"])
+# The organization's merchant memory first (what its own corrections taught), then the rules.
+ENRICHERS = env_list(
+    "ENRICHERS",
+    ["lucro.enrichment.memory.MemoryEnricher", "lucro.enrichment.enrichers.RuleEnricher"],
+)
+# Consistent manual corrections of one merchant an organization makes before its new lines
+# of that merchant follow them (lucro/enrichment/memory.py). One would let a slip of the
+# mouse recategorise every later line; two agreeing ones say the user means it.
+MEMORY_MIN_CORRECTIONS = env_int("MEMORY_MIN_CORRECTIONS", 2, minimum=1)
 ENRICH_CHUNK_SIZE = env_int("ENRICH_CHUNK_SIZE", 2_000, minimum=1)
 ENRICH_CHUNKS_PER_TASK = env_int("ENRICH_CHUNKS_PER_TASK", 4, minimum=1)
 ENRICH_MAX_ATTEMPTS = env_int("ENRICH_MAX_ATTEMPTS", 3, minimum=1)

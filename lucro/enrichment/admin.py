@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lucro.enrichment.models import Rule
+from lucro.enrichment.models import MerchantMemory, Rule
 from lucro.enrichment.patterns import PatternRefused, rule_pattern_check
 from lucro.enrichment.rules_version import rules_version_bump
 from lucro.taxonomy.models import Category
@@ -120,3 +120,24 @@ class RuleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         super().delete_queryset(request, queryset)
         rules_version_bump()
+
+
+@admin.register(MerchantMemory)
+class MerchantMemoryAdmin(admin.ModelAdmin):
+    """What each organization's corrections taught, read-only: only corrections write it."""
+
+    list_display = ("key", "direction", "category", "corrections", "total", "organization")
+    list_filter = ("direction",)
+    list_select_related = ("category", "organization")
+    search_fields = ("key", "organization__name")
+
+    # The memory is counted by conditional updates as corrections arrive; an edit here would
+    # bypass its version (workers would not reload) and its counts' meaning.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -18,6 +18,10 @@ class EnrichmentConfig(AppConfig):
         events.rerun_selecting.connect(
             receivers.rerun_selecting_enqueue, dispatch_uid="enrichment.rerun_selecting"
         )
+        events.transaction_categorised.connect(
+            receivers.transaction_categorised_remember,
+            dispatch_uid="enrichment.transaction_categorised",
+        )
         signals.work_requested.connect(
             tasks.work_requested_send, dispatch_uid="enrichment.work_requested"
         )

@@ -83,3 +83,58 @@ class BatchDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} queued {self.enqueued_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MerchantMemory(models.Model):
+    """What one organization's corrections taught about one merchant, in one direction.
+
+    ``corrections`` counts the consistent corrections in a row to ``category``: a correction
+    to another category (or a cleared one, ``category`` empty) replaces it and restarts the
+    count at 1; ``total`` counts them all, so ``corrections / total`` is the share that
+    agrees (the answer's confidence). Written only by ``memory.memory_record``.
+    """
+
+    class Direction(models.TextChoices):
+        IN = "in", "Money in"
+        OUT = "out", "Money out"
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=200, help_text="The normalised merchant key.")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    category = models.ForeignKey(
+        "taxonomy.Category",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty: the last correction cleared the category.",
+    )
+    corrections = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "merchant memories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key", "direction"], name="merchant_memory_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key!r} ({self.direction}) × {self.corrections}/{self.total}"
+
+
+class MerchantMemoryVersion(models.Model):
+    """One row per organization whose counter every correction bumps (see memory.py)."""
+
+    organization = models.OneToOneField(
+        "tenancy.Organization", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"memory v{self.version}"

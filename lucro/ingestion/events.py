@@ -4,7 +4,8 @@ Apps above the owner subscribe in their ``AppConfig.ready()`` and never the othe
 round, so the owner knows nothing of queues, caches or budgets:
 
 - enrichment queues work on ``batch_ready`` and ``rerun_selecting``;
-- reports bump the touched accounts' cache versions on ``transactions_changed``.
+- reports bump the touched accounts' cache versions on ``transactions_changed``;
+- enrichment learns an organization's merchant memory from ``transaction_categorised``.
 
 Every event is sent on commit (``publish``): a receiver never sees a change that is then
 rolled back, and a change made inside a caller's transaction is announced when that
@@ -39,6 +40,13 @@ transactions_changed = Signal()
 
 # A batch reached a terminal status. Args: batch_id (UUID), status (str).
 batch_finished = Signal()
+
+# Someone set (or cleared) a transaction's category by hand: a fix, and an example to learn
+# from for that organization only. Sent besides ``transactions_changed``, which says only
+# that reports moved. Args: organization_id (UUID), transaction_id (UUID: the row's pk),
+# category_id (UUID | None: cleared), description (str | None), merchant_name (str | None),
+# money_in (bool: the amount is positive).
+transaction_categorised = Signal()
 
 
 def publish(signal: Signal, **kwargs: Any) -> None:

@@ -661,11 +661,14 @@ def transaction_category_set(
     account's cached reports are invalidated on commit. Another tenant's transaction is as
     missing as a made-up id.
     """
-    rows = Transaction.objects.filter(organization=organization, pk=_transaction_pk(transaction_pk))
-    found = rows.values_list("account_id", "date").first()
+    pk = _transaction_pk(transaction_pk)
+    rows = Transaction.objects.filter(organization=organization, pk=pk)
+    # The same read fetches what the correction teaches (the merchant and the direction),
+    # so announcing it costs no second query.
+    found = rows.values_list("account_id", "date", "description", "merchant_name", "amount").first()
     if found is None:
         raise NotFound("No such transaction.")
-    account_pk, date = found
+    account_pk, date, description, merchant_name, amount = found
     rows.update(
         category=category,
         category_source=CategorySource.MANUAL,
@@ -676,4 +679,13 @@ def transaction_category_set(
     )
     events.transactions_changed_publish(
         organization_id=organization.pk, account_ids=[account_pk], dates=(date, date)
+    )
+    events.publish(
+        events.transaction_categorised,
+        organization_id=organization.pk,
+        transaction_id=pk,
+        category_id=category.pk if category is not None else None,
+        description=description,
+        merchant_name=merchant_name,
+        money_in=amount > 0,
     )
