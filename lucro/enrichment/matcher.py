@@ -12,11 +12,12 @@ the organization's own rule before a global one, then higher priority, then the 
 pattern, then the older rule (``created_at``, then id). The lowest rank that matches wins.
 
 A matcher built with ``statement_lines=True`` (the rule enricher's) also reads statement
-lines the way a person does, on the rows where the plain texts decide nothing or only a
-catch-all rule (priority below ``WEAK_PRIORITY``): it matches the line without its bank
-boilerplate (``normalise.statement_line``), the merchant part of a card line as the merchant
-when the row has none, and — if still nothing matches — a last word of at least
-``TRUNCATED_MIN`` letters as the cut-off start of a rule's word (``…PHARMAC`` → pharmacy).
+lines the way a person does. On a row that matched nothing as written, it matches the line
+without its bank boilerplate (``normalise.statement_line``) and the merchant part of a card
+line as the merchant when the row has none, and then, if still nothing matches, a last word
+of at least ``TRUNCATED_MIN`` letters as the cut-off start of a rule's word (``…PHARMAC`` →
+pharmacy). On a row that only a catch-all rule matched (priority below ``WEAK_PRIORITY``),
+it tries the cut-off last word alone.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ _DIRECTION = {Rule.Direction.ANY: 0, Rule.Direction.IN: 1, Rule.Direction.OUT: -
 # Case-folded texts are cached per matcher; statement lines repeat a lot (merchants above
 # all). The bound keeps a long-lived worker's memory flat.
 _CACHE_LIMIT = 200_000
-# A winning rule below this priority is a catch-all ("transfer", "\\bfees?\\b", "kiosk"): the
-# statement-line reading may still find a specific one. Above it, the plain texts decided,
-# and the normaliser's cost (≈ 3–6 µs a new line) is not paid: most rows stop here.
+# A winning rule below this priority is a catch-all ("transfer", "merchant payment",
+# "kiosk"): a cut-off last word may still name a specific one. At or above it, the line as
+# written decided.
 WEAK_PRIORITY = 30
 # Banks cut merchant names at 16–25 characters; a cut-off last word shorter than this is
 # too ambiguous to complete ("phar" could be many things, "pharmac" is one).
@@ -222,6 +223,7 @@ class Matcher:
         words: dict[str, list[tuple[int, int]]] = {}
         # Cut-off form -> (rank, may it start anywhere?): only consulted when nothing matched.
         self._truncated: dict[str, list[tuple[int, bool]]] = {}
+        self._truncated_last: set[str] = set()
         self._weak = bytes(r.priority < WEAK_PRIORITY for r in self.rules)
         for rank, (rule, regex) in enumerate(compiled):
             if statement_lines:
@@ -273,6 +275,7 @@ class Matcher:
             word, anywhere = normalize(rule.pattern), rule.match_type == Rule.MatchType.CONTAINS
         for form in truncations(word):
             self._truncated.setdefault(form, []).append((rank, anywhere))
+            self._truncated_last.add(form[form.rfind(" ") + 1 :])
 
     def _verdict(self, rank: int, field: int, sign: int) -> int:
         """0: the rule never applies here; 1: it applies; 2: only to its own organization."""
@@ -336,8 +339,17 @@ class Matcher:
         unmatched = len(self.rules)
         texts = ((merchant_name, _MERCHANT), (description, _DESCRIPTION))
         best = self._best_rank(organization_id, sign, texts, unmatched)
-        if self.statement_lines and (best == unmatched or self._weak[best]):
-            best = self._statement_rank(organization_id, sign, description, merchant_name, best)
+        if self.statement_lines:
+            if best == unmatched:
+                best = self._statement_rank(organization_id, sign, description, merchant_name)
+            elif self._weak[best]:
+                # A catch-all matched ("Merchant Payment to 778812 - MAMA NJERI RESTAURA"):
+                # the line's cut-off last word may still name something specific. Only that
+                # is read here; normalising every such line would cost more than it finds.
+                tails = [(t, f) for t, f in texts if t and self._may_be_cut_off(t)]
+                if tails:
+                    folded = [(normalize(t), f) for t, f in tails]
+                    best = self._truncated_rank(organization_id, sign, folded, best)
         return best if best < unmatched else -1
 
     def _best_rank(
@@ -382,23 +394,33 @@ class Matcher:
         sign: int,
         description: str | None,
         merchant_name: str | None,
-        best: int,
     ) -> int:
-        """Return the best rank once the texts are read as statement lines (see module)."""
+        """Return the best rank of a row that matched nothing as written (see module)."""
+        best = len(self.rules)
+        # Only a description the normaliser changed is worth another pass; an unchanged one
+        # may still end in a cut-off word. Merchant names come cleaned by the aggregator
+        # (and repeat): folding them for the truncated-word check is enough.
         texts: list[tuple[str, int]] = []
-        if merchant_name:
-            texts.append((self.statement_line(merchant_name).text, _MERCHANT))
+        tails: list[tuple[str, int]] = []
+        if merchant_name and self._may_be_cut_off(merchant_name):
+            tails.append((normalize(merchant_name), _MERCHANT))
         if description:
             line = self.statement_line(description)
-            texts.append((line.text, _DESCRIPTION))
+            (texts if line.changed else tails).append((line.text, _DESCRIPTION))
             if not merchant_name and line.merchant:
                 # A card line's merchant part stands in for the missing merchant name, so
                 # merchant-only rules (``costa``, exact) can see it.
                 texts.append((line.merchant, _MERCHANT))
-        best = self._best_rank(organization_id, sign, texts, best)
+        if texts:
+            best = self._best_rank(organization_id, sign, texts, best)
         if best == len(self.rules) and self._truncated:
-            best = self._truncated_rank(organization_id, sign, texts, best)
+            best = self._truncated_rank(organization_id, sign, texts + tails, best)
         return best
+
+    def _may_be_cut_off(self, text: str) -> bool:
+        """Return whether ``text``'s last word is some rule's cut-off word (a cheap test)."""
+        words = text.rsplit(None, 1)
+        return bool(words) and words[-1].casefold() in self._truncated_last
 
     def _truncated_rank(
         self,
@@ -410,8 +432,8 @@ class Matcher:
         """Return the best rule whose word the end of a text is a cut-off start of."""
         owners = self._org
         for text, field in texts:
-            last = text[text.rfind(" ") + 1 :]
-            if len(last) < TRUNCATED_MIN or not last.isalpha():
+            # Most last words are no rule's cut-off word: one set lookup settles them.
+            if text[text.rfind(" ") + 1 :] not in self._truncated_last:
                 continue
             allowed = self._allowed_by[field, sign]
             # Only from the start of a word: a truncated brand keeps its word boundary.

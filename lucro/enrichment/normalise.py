@@ -15,7 +15,7 @@ line costs a few set lookups rather than a backtracking search.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Purchase prefixes, longest first: the first one that starts the line is removed, with
 # whatever separator follows it. Kept as token tuples so that "pos" never eats "postnet".
@@ -172,6 +172,7 @@ _PLACES = frozenset(
 # Store-format words banks join to a brand ("SPAREXPRESS", "PNPMINI"): split off so that
 # word-bounded brand rules (``\bspar\b``) see the brand.
 _JOINED = re.compile(r"([a-z]{3,}?)(express|xpress|mini|hyper|extra)")
+_JOINED_ANY = re.compile(r"[a-z]{3}(?:express|xpress|mini|hyper|extra)\b")
 
 # Tokens that are boilerplate wherever they stand at the end of a line: dates (05/10,
 # 05.10.25, 2025-10-05, 05OCT, 05-OCT-2025), times, masked card numbers (*1234, XXXX1234,
@@ -192,12 +193,14 @@ _HEAD = re.compile(r"\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?|[\-:/|*.,#]+")
 _TRIM = " -:/|*.,#"
 
 
-@dataclass(frozen=True, slots=True)
-class StatementLine:
+class StatementLine(NamedTuple):
     """A normalised line: ``text`` for the rules, ``merchant`` when the line is a card line.
 
-    ``changed`` says whether ``text`` differs from the case-folded original (only then is
-    it worth a second look by the matcher).
+    ``changed`` says whether ``text`` differs from the case-folded original by more than
+    trailing bare numbers (only then is it worth a second pass of the rules; without the
+    numbers it is still the line whose last word may be cut off). A named tuple, not a
+    dataclass: one is made per new statement line, on the hot path, and a tuple is made
+    ≈ 4× faster.
     """
 
     text: str
@@ -239,12 +242,52 @@ def statement_line(text: str) -> StatementLine:
     """Return ``text`` without its bank boilerplate, case-folded, and its merchant part."""
     folded = " ".join(text.casefold().split())
     tokens = folded.split(" ")
+    size = len(tokens)
+    first, last = tokens[0], tokens[-1]
+    # The common line needs nothing (a word first that starts no prefix, a plain word last,
+    # no joined store format): settle it with three lookups and one search.
+    if (
+        first.isalpha()
+        and first not in _SIZES_BY_FIRST
+        and last.isalpha()
+        and last not in _DANGLING
+        and last not in _PLACES
+        and _JOINED_ANY.search(folded) is None
+    ):
+        return StatementLine(folded, None, False)
+    if first.isalpha() and first not in _SIZES_BY_FIRST and last.isdigit():
+        # The next most common: a plain line ending in bare numbers ("PAYMENT VENDOR 45").
+        # Without them it is the same line (``changed`` stays false), unless a label or a
+        # place stands before them; then the full reading below decides.
+        end = size - 1
+        while end > 1 and tokens[end - 1].isdigit():
+            end -= 1
+        word = tokens[end - 1]
+        if (
+            word.isalpha()
+            and word not in _LABELS
+            and word not in _PLACES
+            and _JOINED_ANY.search(folded) is None
+        ):
+            return StatementLine(" ".join(tokens[:end]), None, False)
     # Leading dates or separators first ("05/10 POS PURCHASE …"), then the purchase prefix.
     while len(tokens) > 1 and not tokens[0].isalpha() and _HEAD.fullmatch(tokens[0]):
         del tokens[0]
     tokens, card_line = _strip_prefix(tokens)
+    numbers = 0  # bare numbers stripped from the end
+    if card_line and len(tokens) > 1 and len(tokens[0]) == 4 and tokens[0].isdigit():
+        # "CHECKCARD 1005 STARBUCKS": US banks print the purchase's MMDD after the prefix.
+        del tokens[0]
     while len(tokens) > 1:
         last = tokens[-1]
+        if last.isdigit():
+            # A bare number (a store, terminal or payee number): no pattern needed.
+            tokens.pop()
+            numbers += 1
+            if len(tokens) > 1 and tokens[-1].rstrip(_TRIM) in _LABELS:
+                tokens.pop()
+                card_line = True
+            continue
         if last.isalpha():
             # The common case, a word: boilerplate only if it is a label or a place.
             if last in _DANGLING or (last in _PLACES and len(tokens) > 2):
@@ -263,10 +306,13 @@ def statement_line(text: str) -> StatementLine:
         if len(tokens) > 1 and tokens[-1].rstrip(_TRIM) in _LABELS:
             tokens.pop()
             card_line = True
-    if any(len(t) >= 7 for t in tokens):
-        tokens = [_split_joined(t) for t in tokens]
-    words = " ".join(tokens).strip(_TRIM) or folded
-    return StatementLine(words, words if card_line else None, words != folded)
+    stripped = size - len(tokens) > numbers
+    words = " ".join(tokens).strip(_TRIM)
+    if _JOINED_ANY.search(words):
+        words = " ".join(_split_joined(t) for t in words.split(" "))
+        stripped = True
+    words = words or folded
+    return StatementLine(words, words if card_line else None, stripped and words != folded)
 
 
 def statement_text(text: str) -> str:
