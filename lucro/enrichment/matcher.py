@@ -16,8 +16,8 @@ lines the way a person does. On a row that matched nothing as written, it matche
 without its bank boilerplate (``normalise.statement_line``) and the merchant part of a card
 line as the merchant when the row has none, and then, if still nothing matches, a last word
 of at least ``TRUNCATED_MIN`` letters as the cut-off start of a rule's word (``…PHARMAC`` →
-pharmacy). On a row that only a catch-all rule matched (priority below ``WEAK_PRIORITY``),
-it tries the cut-off last word alone.
+pharmacy). A row that any rule matched as written is never re-read: a cut-off last word
+after a catch-all ("TRANSFER FROM ROBERT") is as likely a person's name as a merchant.
 """
 
 from __future__ import annotations
@@ -52,10 +52,6 @@ _DIRECTION = {Rule.Direction.ANY: 0, Rule.Direction.IN: 1, Rule.Direction.OUT: -
 # Case-folded texts are cached per matcher; statement lines repeat a lot (merchants above
 # all). The bound keeps a long-lived worker's memory flat.
 _CACHE_LIMIT = 200_000
-# A winning rule below this priority is a catch-all ("transfer", "merchant payment",
-# "kiosk"): a cut-off last word may still name a specific one. At or above it, the line as
-# written decided.
-WEAK_PRIORITY = 30
 # Banks cut merchant names at 16–25 characters; a cut-off last word shorter than this is
 # too ambiguous to complete ("phar" could be many things, "pharmac" is one).
 TRUNCATED_MIN = 5
@@ -224,7 +220,6 @@ class Matcher:
         # Cut-off form -> (rank, may it start anywhere?): only consulted when nothing matched.
         self._truncated: dict[str, list[tuple[int, bool]]] = {}
         self._truncated_last: set[str] = set()
-        self._weak = bytes(r.priority < WEAK_PRIORITY for r in self.rules)
         for rank, (rule, regex) in enumerate(compiled):
             if statement_lines:
                 self._index_truncations(rank, rule)
@@ -339,17 +334,8 @@ class Matcher:
         unmatched = len(self.rules)
         texts = ((merchant_name, _MERCHANT), (description, _DESCRIPTION))
         best = self._best_rank(organization_id, sign, texts, unmatched)
-        if self.statement_lines:
-            if best == unmatched:
-                best = self._statement_rank(organization_id, sign, description, merchant_name)
-            elif self._weak[best]:
-                # A catch-all matched ("Merchant Payment to 778812 - MAMA NJERI RESTAURA"):
-                # the line's cut-off last word may still name something specific. Only that
-                # is read here; normalising every such line would cost more than it finds.
-                tails = [(t, f) for t, f in texts if t and self._may_be_cut_off(t)]
-                if tails:
-                    folded = [(normalize(t), f) for t, f in tails]
-                    best = self._truncated_rank(organization_id, sign, folded, best)
+        if self.statement_lines and best == unmatched:
+            best = self._statement_rank(organization_id, sign, description, merchant_name)
         return best if best < unmatched else -1
 
     def _best_rank(

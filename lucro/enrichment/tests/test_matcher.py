@@ -376,14 +376,11 @@ def test_a_line_matched_as_written_is_not_normalised() -> None:
     assert statement_winner(specs[1:], "POS PURCHASE SHOPRITE 05/10") == "shoprite"
 
 
-def test_after_a_catch_all_match_a_cut_off_last_word_can_still_win() -> None:
-    from lucro.enrichment.matcher import WEAK_PRIORITY
-
-    line = "Merchant Payment to 778812 - MAMA NJERI RESTAURA"
-    weak = [rule("merchant payment", priority=WEAK_PRIORITY - 1), rule("restaurant")]
-    assert statement_winner(weak, line) == "restaurant"
-    strong = [rule("merchant payment", priority=WEAK_PRIORITY), rule("restaurant")]
-    assert statement_winner(strong, line) == "merchant payment"
+def test_a_catch_all_match_is_not_re_read_as_truncated() -> None:
+    # "robert" could be the cut-off start of "robertsons"; after "transfer" it is a person.
+    specs = [rule("transfer", priority=10), rule("robertsons")]
+    assert statement_winner(specs, "TRANSFER FROM ROBERT") == "transfer"
+    assert statement_winner(specs[1:], "PAYMENT ROBERT") == "robertsons"
 
 
 def test_fee_lines_that_name_a_merchant_are_fees() -> None:
@@ -400,14 +397,12 @@ def test_fee_lines_that_name_a_merchant_are_fees() -> None:
 
 
 def test_statement_reading_never_overrides_a_decisive_plain_match() -> None:
-    """On every labelled line and card-line variants, a plain winner at or above
-    ``WEAK_PRIORITY`` is also the statement-aware winner; a catch-all winner may only give
-    way to a better-ranked rule; other lines may only gain."""
+    """On every labelled line and card-line variants, a line matched as written keeps its
+    winner; other lines may only gain."""
     import csv
     import random
 
     from lucro.enrichment.defaults import default_rules
-    from lucro.enrichment.matcher import WEAK_PRIORITY
 
     specs = [
         RuleSpec(
@@ -440,10 +435,8 @@ def test_statement_reading_never_overrides_a_decisive_plain_match() -> None:
             after = reading.match(
                 organization_id=ORG, description=description, merchant_name=merchant, amount=amount
             )
-            if before is not None and before.priority >= WEAK_PRIORITY:
+            if before is not None:
                 assert after == before, (description, merchant, amount, before, after)
-            elif before is not None:
-                assert after is not None and after.priority >= before.priority
             elif after is not None:
                 gained += 1
     assert gained > 0
