@@ -284,3 +284,169 @@ def test_compiled_matcher_agrees_with_a_naive_loop_over_the_default_rules() -> N
             )
             want = _naive(specs, org, description, merchant, amount)
             assert got == want, (description, merchant, amount, got, want)
+
+
+# Statement lines (issue 12): the normaliser, truncated words, joined brands.
+
+
+def statement_winner(
+    specs: list[RuleSpec], description: str, merchant: str | None = None
+) -> str | None:
+    return winner(Matcher(specs, statement_lines=True), description, merchant)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("CLICKS PHARMAC", "pharmacy"),
+        ("POS PURCHASE GREENACRES PHARMA 05/10", "pharmacy"),
+        ("KWIKSPAR SUPERMAR", "supermarket"),
+        ("MAMA NJERI RESTAURA", "restaurant"),
+        ("POS PURCHASE MUGG AND BEAN RESTAU CARD 1234", "restaurant"),
+    ],
+)
+def test_a_word_cut_off_at_the_end_of_a_line_still_matches(line: str, expected: str) -> None:
+    specs = [rule("pharmacy"), rule("supermarket"), rule("restaurant")]
+    assert statement_winner(specs, line) == expected
+    # The strict matcher (the default) does not read statement lines.
+    assert winner(Matcher(specs), line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "CLICKS PHAR",  # four letters: too short to complete
+        "CLICKS PHARMACIES",  # not a prefix: the whole word differs
+        "CLICKS PHARMAC MENLYN",  # the cut-off word must end the (normalised) line
+        "CLICKS XPHARMAC",  # a cut-off word keeps its word boundary
+        "PHARMAC CLICKS",  # only the last word can have been cut
+    ],
+)
+def test_truncation_needs_a_long_last_word_at_a_word_boundary(line: str) -> None:
+    assert statement_winner([rule("pharmacy")], line) is None
+
+
+def test_truncation_completes_multi_word_patterns_and_plain_regexes() -> None:
+    specs = [rule("clicks pharmacy", priority=60), rule(r"\bsupermarket\b", match_type="regex")]
+    assert statement_winner(specs, "POS CLICKS PHARMA") == "clicks pharmacy"
+    assert statement_winner(specs, "SHOPRITE SUPERMARK") == r"\bsupermarket\b"
+
+
+def test_truncation_respects_match_type_field_direction_and_owner() -> None:
+    starts = [rule("supermarket", match_type="starts_with")]
+    assert statement_winner(starts, "SUPERMAR") == "supermarket"
+    assert statement_winner(starts, "KWIKSPAR SUPERMAR") is None
+    merchant_only = [rule("pharmacy", field="merchant")]
+    assert statement_winner(merchant_only, "CLICKS PHARMAC") is None
+    assert statement_winner(merchant_only, "", "Clicks Pharmac") == "pharmacy"
+    incoming = Matcher([rule("pharmacy", direction="in")], statement_lines=True)
+    assert winner(incoming, "CLICKS PHARMAC", amount="-5") is None
+    other = Matcher([rule("pharmacy", org=OTHER)], statement_lines=True)
+    assert winner(other, "CLICKS PHARMAC") is None
+
+
+def test_truncation_is_a_last_resort() -> None:
+    # A line that matches a rule as written is not re-read as truncated.
+    specs = [rule("clicks", priority=40), rule("pharmacy", priority=90)]
+    assert statement_winner(specs, "CLICKS PHARMAC") == "clicks"
+
+
+def test_joined_store_formats_match_the_brand_without_loosening_word_boundaries() -> None:
+    specs = [rule(r"\bspar\b", match_type="regex"), rule(r"\bpnp\b", match_type="regex")]
+    assert statement_winner(specs, "SPAREXPRESS MENLYN") == r"\bspar\b"
+    assert statement_winner(specs, "POS PURCHASE PNPMINI 05/10") == r"\bpnp\b"
+    assert statement_winner(specs, "CHECKERSHYPER") is None
+    # Elsewhere the boundary still holds.
+    assert statement_winner(specs, "SPARKLING WATERS") is None
+    assert statement_winner(specs, "SPARROW LTD") is None
+
+
+def test_a_card_lines_merchant_part_stands_in_for_a_missing_merchant() -> None:
+    specs = [rule("costa", field="merchant", match_type="exact")]
+    assert statement_winner(specs, "POS PURCHASE COSTA 05/10 CARD 1234") == "costa"
+    # Not when the row has its own merchant name, nor for a line that is no card line.
+    assert statement_winner(specs, "POS PURCHASE COSTA 05/10", "Costa Rica Tours") is None
+    assert statement_winner(specs, "COSTA") is None
+
+
+def test_a_line_matched_as_written_is_not_normalised() -> None:
+    specs = [rule("pos ", priority=10), rule("shoprite", match_type="exact")]
+    # "pos " matched the raw line: it stands, even below the catch-all threshold.
+    assert statement_winner(specs, "POS PURCHASE SHOPRITE 05/10") == "pos "
+    assert statement_winner(specs[1:], "POS PURCHASE SHOPRITE 05/10") == "shoprite"
+
+
+def test_a_catch_all_match_is_not_re_read_as_truncated() -> None:
+    # "robert" could be the cut-off start of "robertsons"; after "transfer" it is a person.
+    specs = [rule("transfer", priority=10), rule("robertsons")]
+    assert statement_winner(specs, "TRANSFER FROM ROBERT") == "transfer"
+    assert statement_winner(specs[1:], "PAYMENT ROBERT") == "robertsons"
+
+
+def test_fee_lines_that_name_a_merchant_are_fees() -> None:
+    specs = [
+        rule("spotify", priority=55),
+        rule(r"\buber\b", match_type="regex"),
+        rule(r"\b(foreign|int'?l) (txn )?fees?\b", match_type="regex", priority=85),
+        rule(r"\bcard fees?\b", match_type="regex", priority=85),
+    ]
+    matcher = Matcher(specs, statement_lines=True)
+    assert winner(matcher, "FOREIGN TXN FEE: SPOTIFY", "Spotify") == specs[2].pattern
+    assert winner(matcher, "CARD FEE - UBER") == specs[3].pattern
+    assert winner(matcher, "UBER TRIP HELP.UBER.COM") == r"\buber\b"
+
+
+def test_statement_reading_never_overrides_a_decisive_plain_match() -> None:
+    """On every labelled line and card-line variants, a line matched as written keeps its
+    winner; other lines may only gain."""
+    import csv
+    import random
+
+    from lucro.enrichment.defaults import default_rules
+
+    specs = [
+        RuleSpec(
+            id=uuid.UUID(int=i + 1),
+            organization_id=None,
+            category_id=uuid.UUID(int=10_000 + i),
+            pattern=d.pattern,
+            field=d.field,
+            match_type=d.match_type,
+            direction=d.direction,
+            priority=d.priority,
+            created_at=T0 + dt.timedelta(seconds=i),
+        )
+        for i, d in enumerate(default_rules())
+    ]
+    plain, reading = Matcher(specs), Matcher(specs, statement_lines=True)
+    data = Path(__file__).resolve().parents[1] / "data"
+    with (data / "eval_labelled.csv").open(encoding="utf-8") as handle:
+        lines = [(r["description"] or None, r["merchant"] or None) for r in csv.DictReader(handle)]
+    rng = random.Random(5)
+    for description, merchant in list(lines):
+        lines.append((f"POS PURCHASE {description} {rng.randint(1, 28):02d}/10 CARD 1234", None))
+        lines.append((f"{(description or merchant or '')[:18]}", None))
+    gained = 0
+    for description, merchant in lines:
+        for amount in (Decimal("-12.50"), Decimal("900")):
+            before = plain.match(
+                organization_id=ORG, description=description, merchant_name=merchant, amount=amount
+            )
+            after = reading.match(
+                organization_id=ORG, description=description, merchant_name=merchant, amount=amount
+            )
+            if before is not None:
+                assert after == before, (description, merchant, amount, before, after)
+            elif after is not None:
+                gained += 1
+    assert gained > 0
+
+
+def test_a_number_after_the_cut_off_word_is_boilerplate() -> None:
+    assert statement_winner([rule("pharmacy")], "CLICKS PHARMAC 0412") == "pharmacy"
+
+
+def test_a_cut_off_word_before_trailing_whitespace_or_in_a_blank_text() -> None:
+    specs = [rule("pharmacy", field="merchant"), rule("transfer", priority=10)]
+    assert statement_winner(specs, "", "Clicks Pharmac \t") == "pharmacy"
+    assert statement_winner(specs, "TRANSFER", "   ") == "transfer"
