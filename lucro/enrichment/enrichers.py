@@ -16,14 +16,10 @@ _current: Matcher | None = None
 
 
 def matcher_build(version: int = 0) -> Matcher:
-    """Compile every active rule (all organizations and the global ones) into a matcher.
-
-    It reads statement lines (the normaliser, truncated words): the enricher, the rule-test
-    API and the re-run all see a row the same way.
-    """
+    """Compile every active rule (all organizations and the global ones) into a matcher."""
     specs = [RuleSpec.from_rule(rule) for rule in Rule.objects.filter(is_active=True)]
     MATCHER_REBUILDS.inc()
-    return Matcher(specs, version=version, statement_lines=True)
+    return Matcher(specs, version=version)
 
 
 def matcher_current() -> Matcher:

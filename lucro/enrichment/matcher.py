@@ -10,14 +10,6 @@ hundreds of regex rules cost little more than substring ones.
 Precedence is a total order fixed at compile time, so a rule's *rank* decides every tie:
 the organization's own rule before a global one, then higher priority, then the longer
 pattern, then the older rule (``created_at``, then id). The lowest rank that matches wins.
-
-A matcher built with ``statement_lines=True`` (the rule enricher's) also reads statement
-lines the way a person does. On a row that matched nothing as written, it matches the line
-without its bank boilerplate (``normalise.statement_line``) and the merchant part of a card
-line as the merchant when the row has none, and then, if still nothing matches, a last word
-of at least ``TRUNCATED_MIN`` letters as the cut-off start of a rule's word (``…PHARMAC`` →
-pharmacy). A row that any rule matched as written is never re-read: a cut-off last word
-after a catch-all ("TRANSFER FROM ROBERT") is as likely a person's name as a merchant.
 """
 
 from __future__ import annotations
@@ -36,7 +28,6 @@ import ahocorasick
 import structlog
 
 from lucro.enrichment.models import Rule
-from lucro.enrichment.normalise import StatementLine, statement_line
 from lucro.enrichment.patterns import PatternRefused, Regex
 
 logger = structlog.get_logger(__name__)
@@ -52,12 +43,6 @@ _DIRECTION = {Rule.Direction.ANY: 0, Rule.Direction.IN: 1, Rule.Direction.OUT: -
 # Case-folded texts are cached per matcher; statement lines repeat a lot (merchants above
 # all). The bound keeps a long-lived worker's memory flat.
 _CACHE_LIMIT = 200_000
-# Banks cut merchant names at 16–25 characters; a cut-off last word shorter than this is
-# too ambiguous to complete ("phar" could be many things, "pharmac" is one).
-TRUNCATED_MIN = 5
-# A regex that is only a literal between word boundaries (``\bspar\b``) can be completed
-# from a truncated line like a substring rule; any other regex cannot.
-_PLAIN_REGEX = re.compile(r"\\b([A-Za-z][A-Za-z0-9 &'.-]*[A-Za-z])(?:\\b)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,31 +168,11 @@ def _compiled(specs: Iterable[RuleSpec]) -> list[tuple[RuleSpec, Regex | None]]:
     return sorted(usable, key=lambda pair: precedence_key(pair[0]))
 
 
-def truncations(word: str) -> list[str]:
-    """Return the cut-off forms of ``word`` a truncated statement line may end with.
-
-    A cut falls inside a word of ``word`` and leaves at least ``TRUNCATED_MIN`` letters of
-    it: "clicks pharmacy" gives "clicks pharm", "clicks pharma", "clicks pharmac" (and its
-    last word alone is indexed by the rule "pharmacy" if there is one).
-    """
-    forms = []
-    start = 0
-    for cut in range(1, len(word)):
-        if word[cut - 1] == " ":
-            start = cut
-        elif word[cut].isalpha() and word[cut - 1].isalpha() and cut - start >= TRUNCATED_MIN:
-            forms.append(word[:cut])
-    return forms
-
-
 class Matcher:
     """All active rules compiled for matching; immutable once built."""
 
-    def __init__(
-        self, specs: Iterable[RuleSpec], version: int = 0, *, statement_lines: bool = False
-    ) -> None:
+    def __init__(self, specs: Iterable[RuleSpec], version: int = 0) -> None:
         self.version = version
-        self.statement_lines = statement_lines
         compiled = _compiled(specs)
         self.rules: list[RuleSpec] = [spec for spec, _ in compiled]
         self._org = [r.organization_id for r in self.rules]
@@ -217,12 +182,7 @@ class Matcher:
         self._untriggered: list[int] = []
         self._automaton: ahocorasick.Automaton | None = None
         words: dict[str, list[tuple[int, int]]] = {}
-        # Cut-off form -> (rank, may it start anywhere?): only consulted when nothing matched.
-        self._truncated: dict[str, list[tuple[int, bool]]] = {}
-        self._truncated_last: set[str] = set()
         for rank, (rule, regex) in enumerate(compiled):
-            if statement_lines:
-                self._index_truncations(rank, rule)
             if regex is not None:
                 self._regexes[rank] = regex
                 triggers = regex_triggers(rule.pattern)
@@ -251,7 +211,6 @@ class Matcher:
             automaton.make_automaton()
             self._automaton = automaton
         self._cache: dict[str, tuple[int, ...]] = {}
-        self._lines: dict[str, StatementLine] = {}
         # Per (field, sign), one byte per rank (see ``_verdict``): one lookup replaces three
         # checks per candidate.
         self._allowed_by: dict[tuple[int, int], bytes] = {
@@ -259,18 +218,6 @@ class Matcher:
             for field in (_MERCHANT, _DESCRIPTION)
             for sign in (-1, 0, 1)
         }
-
-    def _index_truncations(self, rank: int, rule: RuleSpec) -> None:
-        if rule.match_type == Rule.MatchType.REGEX:
-            plain = _PLAIN_REGEX.fullmatch(rule.pattern)
-            if plain is None:
-                return
-            word, anywhere = normalize(plain[1]), True
-        else:
-            word, anywhere = normalize(rule.pattern), rule.match_type == Rule.MatchType.CONTAINS
-        for form in truncations(word):
-            self._truncated.setdefault(form, []).append((rank, anywhere))
-            self._truncated_last.add(form[form.rfind(" ") + 1 :])
 
     def _verdict(self, rank: int, field: int, sign: int) -> int:
         """0: the rule never applies here; 1: it applies; 2: only to its own organization."""
@@ -331,24 +278,10 @@ class Matcher:
     ) -> int:
         """Return the rank (index in ``rules``) of the winning rule, or -1."""
         sign = 1 if amount > 0 else -1 if amount < 0 else 0
-        unmatched = len(self.rules)
-        texts = ((merchant_name, _MERCHANT), (description, _DESCRIPTION))
-        best = self._best_rank(organization_id, sign, texts, unmatched)
-        if self.statement_lines and best == unmatched:
-            best = self._statement_rank(organization_id, sign, description, merchant_name)
-        return best if best < unmatched else -1
-
-    def _best_rank(
-        self,
-        organization_id: uuid.UUID | None,
-        sign: int,
-        texts: Iterable[tuple[str | None, int]],
-        best: int,
-    ) -> int:
-        """Return the better of ``best`` and the best rank matching one of ``texts``."""
+        best = len(self.rules)
         regexes = self._regexes
         owners = self._org
-        for text, field in texts:
+        for text, field in ((merchant_name, _MERCHANT), (description, _DESCRIPTION)):
             if not text:
                 continue
             allowed = self._allowed_by[field, sign]
@@ -363,78 +296,7 @@ class Matcher:
                 ):
                     best = rank
                     break
-        return best
-
-    def statement_line(self, text: str) -> StatementLine:
-        """Return ``normalise.statement_line(text)``, memoised (lines and merchants repeat)."""
-        line = self._lines.get(text)
-        if line is None:
-            if len(self._lines) >= _CACHE_LIMIT:
-                self._lines.clear()
-            line = self._lines[text] = statement_line(text)
-        return line
-
-    def _statement_rank(
-        self,
-        organization_id: uuid.UUID | None,
-        sign: int,
-        description: str | None,
-        merchant_name: str | None,
-    ) -> int:
-        """Return the best rank of a row that matched nothing as written (see module)."""
-        best = len(self.rules)
-        # Only a description the normaliser changed is worth another pass; an unchanged one
-        # may still end in a cut-off word. Merchant names come cleaned by the aggregator
-        # (and repeat): folding them for the truncated-word check is enough.
-        texts: list[tuple[str, int]] = []
-        tails: list[tuple[str, int]] = []
-        if merchant_name and self._may_be_cut_off(merchant_name):
-            tails.append((normalize(merchant_name), _MERCHANT))
-        if description:
-            line = self.statement_line(description)
-            (texts if line.changed else tails).append((line.text, _DESCRIPTION))
-            if not merchant_name and line.merchant:
-                # A card line's merchant part stands in for the missing merchant name, so
-                # merchant-only rules (``costa``, exact) can see it.
-                texts.append((line.merchant, _MERCHANT))
-        if texts:
-            best = self._best_rank(organization_id, sign, texts, best)
-        if best == len(self.rules) and self._truncated:
-            best = self._truncated_rank(organization_id, sign, texts + tails, best)
-        return best
-
-    def _may_be_cut_off(self, text: str) -> bool:
-        """Return whether ``text``'s last word is some rule's cut-off word (a cheap test)."""
-        words = text.rsplit(None, 1)
-        return bool(words) and words[-1].casefold() in self._truncated_last
-
-    def _truncated_rank(
-        self,
-        organization_id: uuid.UUID | None,
-        sign: int,
-        texts: Iterable[tuple[str, int]],
-        best: int,
-    ) -> int:
-        """Return the best rule whose word the end of a text is a cut-off start of."""
-        owners = self._org
-        for text, field in texts:
-            # Most last words are no rule's cut-off word: one set lookup settles them.
-            if text[text.rfind(" ") + 1 :] not in self._truncated_last:
-                continue
-            allowed = self._allowed_by[field, sign]
-            # Only from the start of a word: a truncated brand keeps its word boundary.
-            starts = [0, *(i + 1 for i, char in enumerate(text) if char == " ")]
-            for start in starts:
-                for rank, anywhere in self._truncated.get(text[start:], ()):
-                    verdict = allowed[rank]
-                    if (
-                        rank < best
-                        and (anywhere or start == 0)
-                        and verdict
-                        and (verdict == 1 or owners[rank] == organization_id)
-                    ):
-                        best = rank
-        return best
+        return best if best < len(self.rules) else -1
 
     def match_many(self, rows: Sequence[Any]) -> list[int]:
         """Return the winning rule's rank for each row (objects with ``chain.Row``'s fields),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enrichment", "0007_default_rules_revision_3"),
+        ("enrichment", "0006_category_to_taxonomy"),
         ("taxonomy", "0001_initial"),
         ("tenancy", "0001_initial"),
     ]
