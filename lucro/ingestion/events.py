@@ -50,8 +50,15 @@ transaction_categorised = Signal()
 
 
 def publish(signal: Signal, **kwargs: Any) -> None:
-    """Send ``signal`` with ``kwargs`` once the current transaction commits (now if none)."""
-    transaction.on_commit(lambda: signal.send(sender=Signal, **kwargs))
+    """Send ``signal`` with ``kwargs`` once the current transaction commits (now if none).
+
+    Robust: the change has committed by then, so a receiver that fails (a cache or a
+    broker that is down, a memory write that loses a race) is logged by Django and the
+    request still answers with what it did; a 500 after a commit would invite a retry of
+    work that is already done. Each receiver keeps its own recovery (the sweeper re-queues
+    lost batches; cache entries expire).
+    """
+    transaction.on_commit(lambda: signal.send(sender=Signal, **kwargs), robust=True)
 
 
 def transactions_changed_publish(

@@ -188,3 +188,25 @@ def test_the_store_is_chosen_by_setting_and_checked(settings: Any) -> None:
         settings.LUCRO_STORE = wrong
         with pytest.raises(ImproperlyConfigured, match="LUCRO_STORE"):
             store()
+
+
+def test_a_failing_subscriber_does_not_turn_a_committed_change_into_a_500(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Events are sent after the commit: a receiver's failure is logged, not answered."""
+    from lucro.reports import receivers
+
+    def down(**_: Any) -> None:
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(tasks, "_send_batch", lambda batch_id: None)
+    batch_id = ingest(api, 1)
+    txn = Transaction.objects.get(batch_id=batch_id)
+    monkeypatch.setattr(receivers, "accounts_bump", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.patch(
+            f"/api/v1/transactions/{txn.pk}/", {"category": "food-and-drink-coffee"}
+        )
+    assert response.status_code == 200
+    txn.refresh_from_db()
+    assert txn.category_source == "manual"
