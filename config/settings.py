@@ -217,12 +217,27 @@ RULE_MAX_REGEX_PER_ORGANIZATION = env_int("RULE_MAX_REGEX_PER_ORGANIZATION", 50,
 # The organization's merchant memory first (what its own corrections taught), then the rules.
 ENRICHERS = env_list(
     "ENRICHERS",
-    ["lucro.enrichment.memory.MemoryEnricher", "lucro.enrichment.enrichers.RuleEnricher"],
+    [
+        "lucro.enrichment.memory.MemoryEnricher",
+        "lucro.enrichment.enrichers.RuleEnricher",
+        "lucro.enrichment.neighbours.CorrectionsEnricher",
+        "lucro.enrichment.model.ModelEnricher",
+    ],
+)
+# The learned enricher's saved model (lucro/enrichment/model.py); empty: the one that ships in
+# lucro/enrichment/data/. Below MODEL_MIN_CONFIDENCE (empty: the threshold chosen on the
+# tuning set and saved with the model) the model passes and the row stays uncategorised.
+CATEGORY_MODEL_PATH = env_str("CATEGORY_MODEL_PATH", "")
+MODEL_MIN_CONFIDENCE = (
+    env_float("MODEL_MIN_CONFIDENCE", 0.0) if env_str("MODEL_MIN_CONFIDENCE") else None
 )
 # Consistent manual corrections of one merchant an organization makes before its new lines
 # of that merchant follow them (lucro/enrichment/memory.py). One would let a slip of the
 # mouse recategorise every later line; two agreeing ones say the user means it.
 MEMORY_MIN_CORRECTIONS = env_int("MEMORY_MIN_CORRECTIONS", 2, minimum=1)
+# How alike (cosine of the model's TF-IDF features, 0-1) a line and the organization's
+# corrected lines must be for those corrections to vote on it (lucro/enrichment/neighbours.py).
+MEMORY_NEIGHBOUR_SIMILARITY = env_float("MEMORY_NEIGHBOUR_SIMILARITY", 0.5)
 ENRICH_CHUNK_SIZE = env_int("ENRICH_CHUNK_SIZE", 2_000, minimum=1)
 ENRICH_CHUNKS_PER_TASK = env_int("ENRICH_CHUNKS_PER_TASK", 4, minimum=1)
 ENRICH_MAX_ATTEMPTS = env_int("ENRICH_MAX_ATTEMPTS", 3, minimum=1)

@@ -152,12 +152,27 @@ def memory_versions(organization_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, 
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One corrected merchant key of an organization, whatever its count."""
+
+    key: str
+    money_in: bool
+    category_id: uuid.UUID
+    corrections: int  # the consistent corrections in a row behind category_id
+
+
+@dataclass(frozen=True)
 class Memory:
-    """One organization's learned answers, as of one version: ``(key, money_in) → Answer``."""
+    """One organization's learned answers, as of one version: ``(key, money_in) → Answer``.
+
+    ``answers`` holds the keys with enough consistent corrections; ``entries`` every
+    corrected key, for ``lucro.enrichment.neighbours`` (lines like several corrected ones).
+    """
 
     version: int
     min_corrections: int
     answers: dict[tuple[str, bool], Answer]
+    entries: tuple[Entry, ...] = ()
 
 
 def memory_load(*, organization_id: uuid.UUID, version: int) -> Memory:
@@ -165,18 +180,22 @@ def memory_load(*, organization_id: uuid.UUID, version: int) -> Memory:
     least = settings.MEMORY_MIN_CORRECTIONS
     model_version = f"memory:{version}"
     answers: dict[tuple[str, bool], Answer] = {}
+    entries: list[Entry] = []
     rows = MerchantMemory.objects.filter(
-        organization_id=organization_id, corrections__gte=least, category__isnull=False
+        organization_id=organization_id, category__isnull=False
     ).values_list("key", "direction", "category_id", "corrections", "total")
     for key, direction, category_id, corrections, total in rows:
-        # One Answer per key, shared by every row of it: the write-back renders it once.
-        answers[(key, direction == MerchantMemory.Direction.IN)] = Answer(
-            category_id=category_id,
-            confidence=round(corrections / total, 4),
-            source="model",
-            model_version=model_version,
-        )
-    return Memory(version=version, min_corrections=least, answers=answers)
+        money_in = direction == MerchantMemory.Direction.IN
+        entries.append(Entry(key, money_in, category_id, corrections))
+        if corrections >= least:
+            # One Answer per key, shared by every row of it: the write-back renders it once.
+            answers[(key, money_in)] = Answer(
+                category_id=category_id,
+                confidence=round(corrections / total, 4),
+                source="model",
+                model_version=model_version,
+            )
+    return Memory(version=version, min_corrections=least, answers=answers, entries=tuple(entries))
 
 
 # This process's memories by organization; a chunk reloads one only when its version moved.
@@ -198,7 +217,7 @@ def memories_current(organization_ids: Collection[uuid.UUID]) -> dict[uuid.UUID,
         if memory is None or memory.version != version or memory.min_corrections != least:
             memory = memory_load(organization_id=organization_id, version=version)
             _memories[organization_id] = memory
-        if memory.answers:
+        if memory.entries:
             current[organization_id] = memory
     return current
 
@@ -214,7 +233,11 @@ class MemoryEnricher:
         # One version read per chunk; an organization without corrections (the common case)
         # costs no key work at all.
         organizations = {row.organization_id for row in rows}
-        memories = memories_current(organizations) if rows else {}
+        memories = {
+            organization: memory
+            for organization, memory in (memories_current(organizations) if rows else {}).items()
+            if memory.answers
+        }
         if not memories:
             return [None] * len(rows)
         if len(organizations) == 1:

@@ -10,6 +10,8 @@ worker died does no harm, and rows that worker held come back through the sweepe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -62,6 +64,25 @@ def sweep() -> int:
     """Return stuck rows to the queue and re-queue batches whose message was lost."""
     result = services.sweep()
     return result.returned + result.requeued_batches
+
+
+@contextmanager
+def tasks_inline() -> Iterator[None]:
+    """Run every task in this process as it is queued (no worker or broker needed).
+
+    For the commands that drive the whole pipeline in one process (the simulator's
+    in-process mode, ``make eval``'s learning curve); a task's failure is handled as a
+    worker would (retries, ``failed`` rows), not raised into the caller.
+    """
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 # --- Sending what services ask for ---------------------------------------------------------

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
-from lucro.enrichment import services
+from lucro.enrichment import services, training
+from lucro.enrichment.model import CategoryModel, line_document, model_save
 from lucro.enrichment.models import Rule
 from lucro.ingestion.models import Transaction
 from lucro.taxonomy.models import Category
@@ -47,3 +49,36 @@ def statuses(batch_id: uuid.UUID) -> dict[str, int]:
     ):
         out[status] = out.get(status, 0) + 1
     return out
+
+
+LINES = [
+    ("POS PURCHASE KWIKBUTCHERY SOWETO", "food-and-drink-groceries"),
+    ("POS PURCHASE BUTCHERY MAMA NJERI", "food-and-drink-groceries"),
+    ("CARD PURCHASE FAMILY BUTCHERY", "food-and-drink-groceries"),
+    ("POS PURCHASE CORNER PHARMACY", "medical-pharmacies-and-supplements"),
+    ("CARD PURCHASE PHARMACY DIRECT", "medical-pharmacies-and-supplements"),
+    ("POS PURCHASE CITY PHARMACY", "medical-pharmacies-and-supplements"),
+    ("POS PURCHASE TAVERN ON MAIN", "food-and-drink-beer-wine-and-liquor"),
+    ("CARD PURCHASE TAVERN KASI", "food-and-drink-beer-wine-and-liquor"),
+    ("POS PURCHASE THE TAVERN", "food-and-drink-beer-wine-and-liquor"),
+]
+
+
+def tiny_model(tmp_path: Path, *, min_confidence: float = 0.0) -> Path:
+    """Train a model on nine lines (under a second) and save it; return its path."""
+    docs = [line_document(text, None, False) for text, _ in LINES] * 2
+    labels = [label for _, label in LINES] * 2
+    fitted = training.fit(docs, labels, c=10.0)
+    path = tmp_path / "tiny.skops"
+    model_save(
+        CategoryModel(
+            version="tiny-1",
+            pipeline=fitted.pipeline,
+            classes=fitted.classes,
+            min_confidence=min_confidence,
+            temperature=1.0,
+            metadata={},
+        ),
+        path,
+    )
+    return path

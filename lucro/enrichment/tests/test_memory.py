@@ -28,10 +28,15 @@ LINE = {"merchant_name": None, "name": "POS PURCHASE QQBEANERY 05/10 CARD 1234"}
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Start from empty per-process caches (a rolled-back test may leave stale entries)."""
+def _fresh_caches(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """Start from empty per-process caches (a rolled-back test may leave stale entries).
+
+    The global model stays silent (it would guess at the made-up merchants): these tests are
+    about what the memory answers.
+    """
     monkeypatch.setattr(enrichers, "_current", None)
     monkeypatch.setattr(memory, "_memories", {})
+    settings.MODEL_MIN_CONFIDENCE = 1.01
 
 
 def settled(api: ApiClient, n: int, *, start: int, **kwargs: Any) -> list[Transaction]:

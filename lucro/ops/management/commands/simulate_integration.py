@@ -201,17 +201,17 @@ class Command(BaseCommand):
         """
         import logging
 
-        from config.celery import app
+        from lucro.enrichment.tasks import tasks_inline
 
         request_logger = logging.getLogger("lucro.request")
-        saved = (app.conf.task_always_eager, app.conf.task_eager_propagates, request_logger.level)
-        app.conf.task_always_eager = True
-        app.conf.task_eager_propagates = False
+        level = request_logger.level
+        inline = tasks_inline()
+        inline.__enter__()
         request_logger.setLevel(logging.WARNING)
 
         def restore() -> None:
-            app.conf.task_always_eager, app.conf.task_eager_propagates = saved[:2]
-            request_logger.setLevel(saved[2])
+            inline.__exit__(None, None, None)
+            request_logger.setLevel(level)
 
         return restore
 

@@ -1,0 +1,259 @@
+"""The learned enricher: a linear model over statement-line features, after the rules.
+
+What it reads of a line is :func:`line_document`: the direction of the money, then the
+description's and the merchant's words, case-folded, with every digit run dropped (dates,
+card fragments, references, store numbers say nothing about the category and would make
+every line of a merchant look new). :func:`line_features` turns that into the model's
+features: each word, each pair of neighbouring words, and the word's first 3, 4 and 5
+letters — so a merchant the bank cut off at the end of the line (``PHARMAC``, ``SUPERMAR``)
+or glued to a store-format word (``…EXPRESS``) still shares features with its full name.
+
+The model is scikit-learn's ``TfidfVectorizer`` over those features and a multinomial
+``LogisticRegression``; its probabilities are the confidence, and below
+``min_confidence`` (chosen on the tuning set, stored with the model,
+``MODEL_MIN_CONFIDENCE`` overrides it) the enricher passes, so the row stays uncategorised
+rather than wrong. It is trained by ``manage.py train_category_model`` (see
+``lucro.enrichment.training``) and saved with ``skops`` — a format that, unlike pickle,
+loads only the types it is told to trust.
+
+A worker loads the model once (``model_current``). Lines repeat — a merchant's name on
+thousands of rows, with different dates and references that the document drops — so the
+enricher keeps each document's answer in a bounded per-process cache and runs the model only
+on documents it has not seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+from lucro.enrichment.chain import Answer, Row
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "data" / "category_model.skops"
+
+# Letter runs only: digits, punctuation and symbols separate words and are dropped.
+_WORD = re.compile(r"[^\W\d_]+")
+_PREFIXES = (3, 4, 5)
+_IN, _OUT = "+", "-"
+# Separates the parts of a document; never inside a word (words are letters only).
+_SEP = "|"
+
+# Bounded caches: a worker meets a few thousand merchants; past this many it starts over.
+_CACHE_MAX = 200_000
+
+
+def line_document(description: str | None, merchant_name: str | None, money_in: bool) -> str:
+    """Return the canonical text the model reads of a line (also its cache key)."""
+    words = _WORD.findall(description.casefold()) if description else []
+    merchant = _WORD.findall(merchant_name.casefold()) if merchant_name else []
+    return f"{_IN if money_in else _OUT}{_SEP}{' '.join(words)}{_SEP}{' '.join(merchant)}"
+
+
+def line_features(document: str) -> list[str]:
+    """Return the features of a canonical document (``line_document``'s output).
+
+    A module-level function, not a lambda: the saved vectorizer names it, and loading the
+    model trusts exactly this name.
+    """
+    sign, description, merchant = document.split(_SEP)
+    features = [sign]
+    for part, tag in ((description, ""), (merchant, "m:")):
+        if not part:
+            continue
+        words = part.split(" ")
+        previous = None
+        for word in words:
+            if len(word) > 1:
+                features.append(word)
+                if tag:
+                    features.append(tag + word)
+                for k in _PREFIXES:
+                    if len(word) > k:
+                        features.append(f"{word[:k]}…")
+            if previous is not None:
+                features.append(f"{previous} {word}")
+            previous = word
+    return features
+
+
+@dataclass(frozen=True)
+class CategoryModel:
+    """A trained model and what it needs to answer: its version, classes and threshold."""
+
+    version: str
+    pipeline: Any  # sklearn Pipeline: TfidfVectorizer(analyzer=line_features) → classifier
+    classes: tuple[str, ...]  # category slugs, in the classifier's column order
+    min_confidence: float
+    temperature: float  # divides the scores before the softmax: calibrates the confidence
+    metadata: dict[str, Any]
+
+    def predict(self, documents: Sequence[str]) -> list[tuple[str, float]]:
+        """Return ``(slug, probability)`` of the most likely category of each document."""
+        if not documents:
+            return []
+        scores = self.pipeline.decision_function(list(documents)) / self.temperature
+        best = scores.argmax(axis=1)
+        top = scores[np.arange(len(documents)), best]
+        # The softmax's value at the best class only: 1 / Σ exp(z - z_best).
+        confidence = 1.0 / np.exp(scores - top[:, None]).sum(axis=1)
+        return [(self.classes[b], float(c)) for b, c in zip(best.tolist(), confidence, strict=True)]
+
+
+# The types a saved model may hold beyond skops' defaults: our feature function, and the
+# numpy scalar types scikit-learn stores. Anything else in the file refuses to load.
+TRUSTED_TYPES = ("lucro.enrichment.model.line_features",)
+
+
+def model_save(model: CategoryModel, path: Path) -> None:
+    import skops.io as sio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(
+        {
+            "version": model.version,
+            "pipeline": model.pipeline,
+            "classes": list(model.classes),
+            "min_confidence": model.min_confidence,
+            "temperature": model.temperature,
+            "metadata": model.metadata,
+        },
+        path,
+        compression=8,  # zipfile.ZIP_DEFLATED
+    )
+
+
+def model_load(path: Path) -> CategoryModel:
+    """Load a saved model, trusting only scikit-learn's own types and ``TRUSTED_TYPES``."""
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    allowed = [t for t in untrusted if t in TRUSTED_TYPES or _is_numeric_type(t)]
+    refused = sorted(set(untrusted) - set(allowed))
+    if refused:
+        raise ValueError(f"{path} holds types Lucro does not trust: {', '.join(refused)}")
+    state = sio.load(path, trusted=allowed)
+    return CategoryModel(
+        version=str(state["version"]),
+        pipeline=state["pipeline"],
+        classes=tuple(state["classes"]),
+        min_confidence=float(state["min_confidence"]),
+        temperature=float(state["temperature"]),
+        metadata=dict(state["metadata"]),
+    )
+
+
+def _is_numeric_type(name: str) -> bool:
+    # numpy dtypes and scalars that scikit-learn's fitted attributes use.
+    return name.startswith(("numpy.", "builtins.float", "builtins.int"))
+
+
+_lock = threading.Lock()
+_loaded: dict[str, CategoryModel | None] = {}
+LOAD_SECONDS: dict[str, float] = {}
+
+
+def model_path() -> Path:
+    configured = settings.CATEGORY_MODEL_PATH
+    return Path(configured) if configured else DEFAULT_MODEL_PATH
+
+
+def model_current() -> CategoryModel | None:
+    """Return this process's model, loaded on first use (None when there is no model file)."""
+    path = str(model_path())
+    if path in _loaded:
+        return _loaded[path]
+    with _lock:
+        if path not in _loaded:
+            started = time.perf_counter()
+            model: CategoryModel | None
+            if Path(path).exists():
+                model = model_load(Path(path))
+            else:
+                logger.warning("category model %s not found: the model enricher passes", path)
+                model = None
+            LOAD_SECONDS[path] = time.perf_counter() - started
+            _loaded[path] = model
+        return _loaded[path]
+
+
+def model_forget() -> None:
+    """Drop the loaded model (tests, and after ``train_category_model`` in one process)."""
+    with _lock:
+        _loaded.clear()
+
+
+class ModelEnricher:
+    """Answer with the learned model's category when it is confident enough, or pass."""
+
+    # Pure CPU on a loaded model: safe to run inside the claiming transaction, like the rules.
+    in_process = True
+
+    def __init__(self) -> None:
+        self._model: CategoryModel | None = None
+        self._categories: dict[str, uuid.UUID] = {}
+        self._cache: dict[str, Answer | None] = {}
+        self._answers: dict[tuple[uuid.UUID, float], Answer] = {}
+        self._threshold = 0.0
+
+    def _bind(self, model: CategoryModel, threshold: float) -> None:
+        from lucro.taxonomy.models import Category
+
+        self._categories = dict(
+            Category.objects.filter(slug__in=model.classes).values_list("slug", "id")
+        )
+        self._cache = {}
+        self._answers = {}
+        self._model = model
+        self._threshold = threshold
+
+    def enrich(self, rows: Sequence[Row]) -> list[Answer | None]:
+        model = model_current()
+        if model is None or not rows:
+            return [None] * len(rows)
+        configured = settings.MODEL_MIN_CONFIDENCE
+        threshold = model.min_confidence if configured is None else configured
+        if model is not self._model or threshold != self._threshold:
+            # The cache holds answers already held to the threshold.
+            self._bind(model, threshold)
+        cache = self._cache
+        documents = [
+            line_document(row.description, row.merchant_name, row.amount > 0) for row in rows
+        ]
+        unseen = list({d: None for d in documents if d not in cache})
+        if unseen:
+            if len(cache) + len(unseen) > _CACHE_MAX:
+                cache.clear()
+            for document, (slug, confidence) in zip(unseen, model.predict(unseen), strict=True):
+                category_id = self._categories.get(slug)
+                cache[document] = (
+                    self._answer(category_id, confidence, model.version)
+                    if category_id is not None and confidence >= threshold
+                    else None
+                )
+        return [cache[d] for d in documents]
+
+    def _answer(self, category_id: uuid.UUID, confidence: float, version: str) -> Answer:
+        # Shared Answer objects (one per category and confidence to two places): the
+        # write-back sends each distinct answer once.
+        key = (category_id, round(confidence, 2))
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = Answer(
+                category_id=category_id,
+                confidence=key[1],
+                source="model",
+                model_version=version,
+            )
+        return answer
