@@ -155,8 +155,8 @@ def model_load(path: Path) -> CategoryModel:
 
 
 def _is_numeric_type(name: str) -> bool:
-    # numpy dtypes and scalars that scikit-learn's fitted attributes use.
-    return name.startswith(("numpy.", "builtins.float", "builtins.int"))
+    # numpy dtypes and scalars, and the sparse matrices (pruned weights) of fitted attributes.
+    return name.startswith(("numpy.", "builtins.float", "builtins.int", "scipy.sparse."))
 
 
 _lock = threading.Lock()
@@ -178,11 +178,17 @@ def model_current() -> CategoryModel | None:
         if path not in _loaded:
             started = time.perf_counter()
             model: CategoryModel | None
-            if Path(path).exists():
-                model = model_load(Path(path))
-            else:
+            if not Path(path).exists():
                 logger.warning("category model %s not found: the model enricher passes", path)
                 model = None
+            else:
+                try:
+                    model = model_load(Path(path))
+                except Exception:
+                    # A damaged or untrusted file must not fail every chunk: the rules still
+                    # answer, and the log says why the model does not.
+                    logger.exception("category model %s did not load: the enricher passes", path)
+                    model = None
             LOAD_SECONDS[path] = time.perf_counter() - started
             _loaded[path] = model
         return _loaded[path]

@@ -194,7 +194,7 @@ def test_worker_killed_mid_chunk_loses_and_duplicates_nothing(
 def test_rule_added_through_the_api_applies_in_a_running_worker(
     api: ApiClient, workers: Workers
 ) -> None:
-    workers.start(1)
+    workers.start(1, MODEL_MIN_CONFIDENCE="1.01")  # only a rule categorises ZZFRESHRULE
     first = ingest(api.organization, 5, name="ZZFRESHRULE 1", merchant_name=None)
     wait_for(lambda: settled(first), 60, "the first batch", workers)
     assert set(
