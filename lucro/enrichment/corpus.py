@@ -322,6 +322,17 @@ _EMPLOYERS = (
 # fmt: on
 
 
+def _employer(rng: random.Random, market: str) -> str:
+    """Return an employer: a generic company, or one named after its trade (a clinic, a
+    hotel), so that SALARY and PAYROLL outweigh the trade's words."""
+    if rng.random() < 0.5:
+        return rng.choice(_EMPLOYERS)
+    _, words = rng.choice(LOCAL_WORDS)
+    word = rng.choice(words.split("|"))
+    owner = rng.choice((rng.choice(_LAST_NAMES[market]), rng.choice(MARKETS[market].cities)))
+    return f"{owner} {word} {rng.choice(('LTD', 'LIMITED', 'PTY LTD', 'INC', 'GMBH', 'PLC'))}"
+
+
 def _digits(rng: random.Random, count: int) -> str:
     return "".join(rng.choice("0123456789") for _ in range(count))
 
@@ -341,6 +352,69 @@ def _phone(rng: random.Random, market: str) -> str:
     return f"{prefix}{tail[:2]}XXX{tail[-3:]}" if masked else prefix + tail
 
 
+_INVESTMENT_PLATFORMS = (
+    "EASYEQUITIES",
+    "SATRIX",
+    "ALLAN GRAY",
+    "CIC",
+    "ETICA",
+    "SANLAM",
+    "BAMBOO",
+    "RISEVEST",
+    "VANGUARD",
+    "FIDELITY",
+    "BETTERMENT",
+    "TRADING 212",
+    "COWRYWISE INVEST",
+)
+_CHURCHES = (
+    "WINNERS CHAPEL",
+    "CITY CHURCH",
+    "DEEPER LIFE",
+    "CHRIST EMBASSY",
+    "ANGLICAN CHURCH",
+    "CATHOLIC PARISH",
+    "BAPTIST CHURCH",
+    "PCEA CHURCH",
+    "CITAM",
+    "METHODIST CHURCH",
+    "GRACE COMMUNITY CHURCH",
+    "ST JOSEPH PARISH",
+    "CENTRAL MOSQUE",
+    "REDEEMED PARISH",
+)
+_FUEL_BRANDS = (
+    "TOTAL",
+    "TOTALENERGIES",
+    "OANDO",
+    "MRS",
+    "CONOIL",
+    "NNPC",
+    "RUBIS",
+    "SHELL",
+    "GOIL",
+    "STAR OIL",
+    "KOBIL",
+    "VIVO ENERGY",
+    "ENGEN",
+    "ASTRON",
+    "HASS",
+)
+_GIG_PLATFORMS = (
+    "UBER",
+    "UBER BV",
+    "BOLT",
+    "GLOVO",
+    "DOORDASH",
+    "DELIVEROO",
+    "LYFT",
+    "INDRIVE",
+    "LITTLE CAB",
+    "SAFEBODA",
+    "CHOWDECK",
+    "INSTACART",
+)
+_SELLER_PLATFORMS = ("AIRBNB", "STRIPE", "SHOPIFY", "ETSY", "PAYSTACK", "JUMIA", "EBAY", "AMAZON")
 _AGENT_WORDS = ("SHOP", "AGENCIES", "ENTERPRISES", "STORES", "MINIMART", "GENERAL SHOP")
 
 _FIELDS: dict[str, Callable[[random.Random, str], str]] = {
@@ -367,9 +441,14 @@ _FIELDS: dict[str, Callable[[random.Random, str], str]] = {
     "person2": _person,
     "city": lambda r, m: r.choice(MARKETS[m].cities),
     "bank": lambda r, m: r.choice(_BANKS[m]),
-    "employer": lambda r, m: r.choice(_EMPLOYERS),
+    "employer": lambda r, m: _employer(r, m),
     "year": lambda r, m: r.choice(("2024", "2025", "2026")),
     "agent": lambda r, m: f"{_person(r, m).split()[0]} {r.choice(_AGENT_WORDS)}",
+    "invest": lambda r, m: r.choice(_INVESTMENT_PLATFORMS),
+    "church": lambda r, m: r.choice(_CHURCHES),
+    "fuel": lambda r, m: r.choice(_FUEL_BRANDS),
+    "gig": lambda r, m: r.choice(_GIG_PLATFORMS),
+    "seller": lambda r, m: r.choice(_SELLER_PLATFORMS),
 }
 
 
@@ -565,11 +644,13 @@ _TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "general-services-automotive": ("AUTO", "CAR CARE", "SERVICE CTR"),
     "general-services-insurance": ("INSURANCE", "INS"),
     "travel-rental-cars": ("CAR RENTAL", "RENT A CAR"),
+    "transportation-other-transportation": ("RECHARGE", "EV CHARGING", "CHARGING"),
 }
 
 
 # Which type a shared name means when printed bare, first first: a grocer's name is the
-# grocer, a fuel chain's name the fuel station; a chain's convenience format comes last.
+# grocer, a fuel chain's name the fuel station; then every other type; then a retailer's
+# cafe or restaurant (IKEA is furniture); a chain's convenience format comes last.
 _BARE_PREFERENCE = (
     "food-and-drink-groceries",
     "general-merchandise-superstores",
@@ -578,26 +659,35 @@ _BARE_PREFERENCE = (
     "general-merchandise-discount-stores",
     "general-merchandise-clothing-and-accessories",
     "medical-pharmacies-and-supplements",
+)
+_BARE_LATE = (
     "food-and-drink-fast-food",
     "food-and-drink-restaurant",
     "food-and-drink-coffee",
+    "general-merchandise-convenience-stores",
 )
 
-
-# Famous names the ranking below gets wrong: Puma the sportswear brand is better known
-# than Puma Energy (printed PUMA ENERGY), 7-Eleven is a convenience chain first.
+# Famous names the ranking gets wrong: Puma the sportswear brand is better known than
+# Puma Energy (printed PUMA ENERGY); these convenience chains sell fuel on the side.
 _PRIMARY_OVERRIDES = {
     "puma": "general-merchandise-clothing-and-accessories",
     "7-eleven": "general-merchandise-convenience-stores",
+    "wawa": "general-merchandise-convenience-stores",
+    "sheetz": "general-merchandise-convenience-stores",
+    "quiktrip": "general-merchandise-convenience-stores",
+    "kwik trip": "general-merchandise-convenience-stores",
+    "casey's general store": "general-merchandise-convenience-stores",
+    "cumberland farms": "general-merchandise-convenience-stores",
+    "royal farms": "general-merchandise-convenience-stores",
 }
 
 
 def _bare_rank(category: str) -> int:
     if category in _BARE_PREFERENCE:
         return _BARE_PREFERENCE.index(category)
-    if category == "general-merchandise-convenience-stores":
-        return len(_BARE_PREFERENCE) + 1
-    return len(_BARE_PREFERENCE)
+    if category in _BARE_LATE:
+        return 100 + _BARE_LATE.index(category)
+    return 50
 
 
 def _brand_markets(brand: Brand) -> tuple[str, ...]:
@@ -653,6 +743,39 @@ def _card_line(
     return CorpusLine(description, merchant, _amount(rng, category, market), category, kind, cut)
 
 
+# NSI lists far more fashion labels than people spend at; unknown names should not all
+# look like clothing to a model trained on this.
+_BRAND_LINE_SHARE = {"general-merchandise-clothing-and-accessories": 0.5}
+_TYPO_SHARE = 0.04
+
+
+# A named chain ordered through a delivery platform keeps the chain's category (the
+# labelling convention: food delivery is a restaurant unless a fast-food chain is shown).
+_DELIVERED = ("food-and-drink-fast-food", "food-and-drink-restaurant")
+_DELIVERY_SHAPES = {
+    "ZA": ("UBER EATS {n}", "MR D {n}", "MRD*{n}"),
+    "KE": ("UBER EATS {n}", "GLOVO*{n}", "BOLT FOOD {n}"),
+    "NG": ("CHOWDECK*{n}", "GLOVO*{n}", "HEYFOOD {n}"),
+    "GH": ("BOLT FOOD {n}", "GLOVO*{n}"),
+    "UG": ("GLOVO*{n}", "SAFEBODA FOOD {n}"),
+    "TZ": ("BOLT FOOD {n}", "PIKI {n}"),
+    "US": ("DOORDASH*{n}", "DD *DOORDASH {n}", "UBER *EATS {n}", "GRUBHUB*{n}"),
+    "GB": ("DELIVEROO {n}", "JUST EAT {n}", "UBER *EATS {n}"),
+    "EU": ("LIEFERANDO {n}", "DELIVEROO {n}", "GLOVO*{n}", "THUISBEZORGD {n}"),
+}
+
+
+def _delivery_line(
+    rng: random.Random, market: str, name: str, category: str, clean: str
+) -> CorpusLine:
+    shape = rng.choice(_DELIVERY_SHAPES[market])
+    description = _fill(shape, rng, market, n=name.upper())
+    if rng.random() < 0.5:
+        description = f"{description} {rng.choice(MARKETS[market].cities)}"
+    merchant = clean if rng.random() < 0.3 else None
+    return CorpusLine(description, merchant, _amount(rng, category, market), category, "brand")
+
+
 def _brand_lines(rng: random.Random, brands: Sequence[Brand]) -> list[CorpusLine]:
     # Per (lower name, market), which categories trade under that name, and whether a
     # brand names the market explicitly (then worldwide-only namesakes stay out of it).
@@ -673,6 +796,11 @@ def _brand_lines(rng: random.Random, brands: Sequence[Brand]) -> list[CorpusLine
     for brand in ranked:
         for name in (brand.brand, *brand.aliases):
             primary.setdefault(name.lower(), brand.category)
+    # Curated names (services, chain forms) know their category better than NSI's type.
+    curated = {
+        name.lower(): category for category, _, names in SERVICES for name in names.split("|")
+    }
+    curated.update((form.lower(), category) for _, form, category, _ in CHAIN_FORMS)
     lines: list[CorpusLine] = []
     for brand in brands:
         markets = _brand_markets(brand)
@@ -697,6 +825,8 @@ def _brand_lines(rng: random.Random, brands: Sequence[Brand]) -> list[CorpusLine
             count = 1 if rng.random() < 0.6 else 0
         if brand.nsi_key.startswith(("transit/", "operators/")) and count:
             count = 1  # networks and charger operators are many; each is spent at rarely
+        share = _BRAND_LINE_SHARE.get(brand.category, 1.0) * count
+        count = int(share) + (rng.random() < share - int(share))
         for _ in range(count):
             market = rng.choice(markets) if local else rng.choice(_ELSEWHERE)
             name = brand.name
@@ -705,12 +835,20 @@ def _brand_lines(rng: random.Random, brands: Sequence[Brand]) -> list[CorpusLine
                 name = rng.choice(brand.aliases)
             elif roll < 0.25 and brand.brand != brand.name:
                 name = brand.brand
+            if curated.get(name.lower(), brand.category) != brand.category:
+                continue
             if primary[name.lower()] != brand.category:
                 words = _TYPE_WORDS.get(brand.category)
                 if words is None:
                     continue  # an unmarked namesake would teach a contradiction
                 name = f"{name} {rng.choice(words)}"
+            if len(name) >= 6 and rng.random() < _TYPO_SHARE:
+                # Banks' and cashiers' typos (STARBUKS): drop one inner letter.
+                cut_at = rng.randrange(2, len(name) - 1)
+                name = name[:cut_at] + name[cut_at + 1 :]
             lines.append(_card_line(rng, market, name, brand.category, brand.brand, "brand"))
+            if brand.category in _DELIVERED and local and rng.random() < 0.15:
+                lines.append(_delivery_line(rng, market, name, brand.category, brand.brand))
     for market, form, category, clean in CHAIN_FORMS:
         for _ in range(12):
             name = _fill(form, rng, market)
@@ -723,15 +861,25 @@ def _brand_lines(rng: random.Random, brands: Sequence[Brand]) -> list[CorpusLine
 # (category, markets, names): "*" is every market. Names are printed like card merchants.
 # fmt: off
 SERVICES: tuple[tuple[str, str, str], ...] = (
+    ("general-services-other-general-services", "*",
+     "AMAZON WEB SERVICES|AWS EMEA|MSFT *AZURE|GITHUB|GOOGLE CLOUD|DIGITALOCEAN|NAMECHEAP"
+     "|GODADDY|SLACK TECHNOLOGIES|NOTION LABS"),
+    ("entertainment-tv-and-movies", "*", "GOOGLE *YOUTUBEPREMIUM|YOUTUBE PREMIUM|YOUTUBE TV"),
+    ("general-merchandise-online-marketplaces", "US GB EU",
+     "AMZN.COM/BILL|AMAZON PRIME|AMZN PRIME|VINTED|DEPOP|BACK MARKET"),
+    ("general-merchandise-clothing-and-accessories", "*", "SHEIN|ZALANDO|ASOS|H&M ONLINE"),
+    ("government-and-non-profit-government-departments-and-agencies", "GB",
+     "TV LICENCE|TV LICENSING|GOV.UK PASSPORT|DBS CHECK"),
+    ("transportation-taxis-and-ride-shares", "*", "BOLT|UBER|UBER BV"),
     ("entertainment-tv-and-movies", "*",
      "NETFLIX.COM|NETFLIX|DISNEY PLUS|DISNEYPLUS|PRIME VIDEO|AMAZON PRIME VIDEO|APPLE TV"),
     ("entertainment-tv-and-movies", "ZA KE NG GH UG TZ", "SHOWMAX|SHOWMAX.COM"),
     ("entertainment-tv-and-movies", "ZA", "STER-KINEKOR|NU METRO|STERKINEKOR ONLINE"),
     ("entertainment-tv-and-movies", "KE", "CENTURY CINEMAX|IMAX KENYA|ANGA CINEMAS"),
-    ("entertainment-tv-and-movies", "NG GH", "FILMHOUSE CINEMAS|SILVERBIRD CINEMAS"
-        "|GENESIS CINEMAS"),
-    ("entertainment-tv-and-movies", "US", "HULU|MAX.COM|PEACOCK|PARAMOUNT+|AMC THEATRES"
-        "|REGAL CINEMAS"),
+    ("entertainment-tv-and-movies", "NG GH",
+     "FILMHOUSE CINEMAS|SILVERBIRD CINEMAS|GENESIS CINEMAS"),
+    ("entertainment-tv-and-movies", "US",
+     "HULU|MAX.COM|PEACOCK|PARAMOUNT+|AMC THEATRES|REGAL CINEMAS"),
     ("entertainment-tv-and-movies", "GB", "NOW TV|ODEON CINEMAS|VUE CINEMAS|CINEWORLD|BRITBOX"),
     ("entertainment-music-and-audio", "*",
      "SPOTIFY|SPOTIFY P|APPLE MUSIC|YOUTUBE MUSIC|DEEZER|TIDAL|SOUNDCLOUD|AUDIBLE"),
@@ -747,16 +895,16 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
     ("entertainment-casinos-and-gambling", "ZA",
      "HOLLYWOODBETS|BETWAY|SUPABETS|SUNBET|LOTTOSTAR|ITHUBA NATIONAL LOTTERY"),
     ("entertainment-casinos-and-gambling", "US", "DRAFTKINGS|FANDUEL|BETMGM|CAESARS SPORTSBOOK"),
-    ("entertainment-casinos-and-gambling", "GB", "PADDY POWER|WILLIAM HILL|BET365|SKY BET"
-        "|NATIONAL LOTTERY"),
+    ("entertainment-casinos-and-gambling", "GB",
+     "PADDY POWER|WILLIAM HILL|BET365|SKY BET|NATIONAL LOTTERY"),
     ("entertainment-sporting-events-amusement-parks-and-museums", "*",
      "TICKETMASTER|CITY MUSEUM|NATIONAL MUSEUM|ZOO ENTRANCE|AQUARIUM|STADIUM TICKETS"),
     ("entertainment-sporting-events-amusement-parks-and-museums", "ZA",
      "COMPUTICKET|QUICKET|GOLD REEF CITY|TWO OCEANS AQUARIUM|USHAKA MARINE WORLD|WEBTICKETS"),
     ("entertainment-sporting-events-amusement-parks-and-museums", "KE",
      "NAIROBI NATIONAL MUSEUM|TICKETSASA|MOOKH TICKETS|GIRAFFE CENTRE"),
-    ("entertainment-sporting-events-amusement-parks-and-museums", "NG GH", "TIX.AFRICA"
-        "|NIGERIA NATIONAL MUSEUM"),
+    ("entertainment-sporting-events-amusement-parks-and-museums", "NG GH",
+     "TIX.AFRICA|NIGERIA NATIONAL MUSEUM"),
     ("entertainment-sporting-events-amusement-parks-and-museums", "US",
      "SIX FLAGS|DISNEYLAND|STUBHUB|SEATGEEK|UNIVERSAL STUDIOS"),
     ("entertainment-sporting-events-amusement-parks-and-museums", "GB EU",
@@ -764,64 +912,64 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
     ("entertainment-other-entertainment", "*", "PATREON|TWITCH|NIGHTCLUB|COMEDY CLUB|KARAOKE BAR"),
     ("general-merchandise-online-marketplaces", "*",
      "AMAZON.COM|AMAZON MKTPLACE|EBAY|ETSY.COM|ALIEXPRESS|TEMU.COM|WISH.COM"),
-    ("general-merchandise-online-marketplaces", "ZA", "TAKEALOT|TAKEALOT.COM|BOB SHOP"
-        "|AMAZON.CO.ZA"),
+    ("general-merchandise-online-marketplaces", "ZA",
+     "TAKEALOT|TAKEALOT.COM|BOB SHOP|AMAZON.CO.ZA"),
     ("general-merchandise-online-marketplaces", "KE", "JUMIA KENYA|KILIMALL|JIJI KENYA"),
     ("general-merchandise-online-marketplaces", "NG", "JUMIA NIGERIA|KONGA|JIJI.NG"),
     ("general-merchandise-online-marketplaces", "GH UG TZ", "JUMIA|JIJI|TONATON"),
     ("general-merchandise-online-marketplaces", "GB", "AMAZON.CO.UK|AMZNMKTPLACE|EBAY O*"),
-    ("general-merchandise-online-marketplaces", "EU", "AMAZON.DE|AMAZON.FR|BOL.COM|ZALANDO"
-        "|ALLEGRO"),
+    ("general-merchandise-online-marketplaces", "EU",
+     "AMAZON.DE|AMAZON.FR|BOL.COM|ALLEGRO"),
     ("food-and-drink-restaurant", "*", "UBER EATS|UBER *EATS|BOLT FOOD|GLOVO"),
     ("food-and-drink-restaurant", "ZA", "MR D FOOD|MRD FOOD|UBEREATS ZA"),
     ("food-and-drink-restaurant", "NG", "CHOWDECK|JUMIA FOOD|HEYFOOD"),
     ("food-and-drink-restaurant", "US", "DOORDASH|GRUBHUB|POSTMATES"),
     ("food-and-drink-restaurant", "GB EU", "DELIVEROO|JUST EAT|TAKEAWAY.COM|LIEFERANDO"),
-    ("transportation-taxis-and-ride-shares", "*", "UBER TRIP|UBER *TRIP|BOLT.EU|BOLT RIDE|INDRIVE"
-        "|YANGO"),
+    ("transportation-taxis-and-ride-shares", "*",
+     "UBER TRIP|UBER *TRIP|BOLT.EU|BOLT RIDE|INDRIVE|YANGO"),
     ("transportation-taxis-and-ride-shares", "KE", "LITTLE CAB|FARAS CABS|LITTLE RIDE"),
     ("transportation-taxis-and-ride-shares", "US", "LYFT RIDE|LYFT|YELLOW CAB|CURB MOBILITY"),
     ("transportation-taxis-and-ride-shares", "GB EU", "FREE NOW|ADDISON LEE|GETT|G7 TAXI"),
     ("transportation-minibus-and-motorbike-taxis", "KE UG", "SAFEBODA|BODA BODA|MATATU FARE"),
     ("transportation-minibus-and-motorbike-taxis", "NG", "GOKADA|DANFO FARE|KEKE NAPEP|OKADA RIDE"),
     ("transportation-minibus-and-motorbike-taxis", "GH", "TROTRO FARE|OKADA GH"),
-    ("transportation-minibus-and-motorbike-taxis", "ZA", "MINIBUS TAXI FARE|TAXI RANK FARE"
-        "|SANTACO"),
+    ("transportation-minibus-and-motorbike-taxis", "ZA",
+     "MINIBUS TAXI FARE|TAXI RANK FARE|SANTACO"),
     ("transportation-minibus-and-motorbike-taxis", "TZ", "BODABODA|BAJAJI|DALADALA"),
-    ("transportation-public-transit", "ZA", "GAUTRAIN|METRORAIL|MYCITI|REA VAYA|GOLDEN ARROW"
-        "|PUTCO"),
+    ("transportation-public-transit", "ZA",
+     "GAUTRAIN|METRORAIL|MYCITI|REA VAYA|GOLDEN ARROW|PUTCO"),
     ("transportation-public-transit", "KE", "MADARAKA EXPRESS|SGR KENYA RAILWAYS|KENYA RAILWAYS"),
     ("transportation-public-transit", "NG", "LAGOS BRT|LAMATA COWRY|LAGOS METRO LINE|ABUJA RAIL"),
     ("transportation-public-transit", "US", "OMNY NYCT|BART CLIPPER|CTA VENTRA|WMATA|SEPTA"),
-    ("transportation-public-transit", "GB", "TFL TRAVEL CH|TRAINLINE|NATIONAL RAIL|LNER"
-        "|AVANTI WEST COAST"),
+    ("transportation-public-transit", "GB",
+     "TFL TRAVEL CH|TRAINLINE|NATIONAL RAIL|LNER|AVANTI WEST COAST"),
     ("transportation-public-transit", "EU", "SNCF|DB VERTRIEB|NS REIZIGERS|RENFE|TRENITALIA|RATP"),
     ("transportation-tolls", "ZA", "SANRAL|SANRAL ETOLL|N3TC TOLL|BAKWENA N1 N4|TRAC N4"),
     ("transportation-tolls", "KE NG", "NAIROBI EXPRESSWAY|LEKKI TOLL GATE|LCC TOLL"),
     ("transportation-tolls", "US", "E-ZPASS|FASTRAK|SUNPASS|NTTA TOLLTAG|EZPASSNY"),
-    ("transportation-tolls", "GB EU", "DART CHARGE|M6TOLL|VINCI AUTOROUTES"
-        "|AUTOSTRADE PER L'ITALIA"),
+    ("transportation-tolls", "GB EU",
+     "DART CHARGE|M6TOLL|VINCI AUTOROUTES|AUTOSTRADE PER L'ITALIA"),
     ("transportation-parking", "*", "PARKING|CAR PARK|PARKADE|PAY AND DISPLAY"),
-    ("transportation-parking", "US GB EU", "PARKMOBILE|PAYBYPHONE|RINGGO|NCP LTD|SPOTHERO"
-        "|EASYPARK"),
+    ("transportation-parking", "US GB EU",
+     "PARKMOBILE|PAYBYPHONE|RINGGO|NCP LTD|SPOTHERO|EASYPARK"),
     ("transportation-parking", "KE", "NAIROBI COUNTY PARKING|ECITIZEN PARKING"),
     ("transportation-bikes-and-scooters", "US GB EU",
      "LIME*RIDE|BIRD APP|TIER MOBILITY|VOI TECHNOLOGY|SANTANDER CYCLES|CITI BIKE|DOTT"),
     ("transportation-other-transportation", "*",
      "AIRPORT SHUTTLE|SHUTTLE SERVICE|AIRPORT TRANSFER|TRANSPORT SERVICES|CHAUFFEUR SERVICES"),
     ("travel-flights", "ZA", "FLYSAFAIR|SOUTH AFRICAN AIRWAYS|AIRLINK|LIFT AIRLINE|CEMAIR"),
-    ("travel-flights", "KE UG TZ", "KENYA AIRWAYS|JAMBOJET|SAFARILINK|UGANDA AIRLINES"
-        "|AIR TANZANIA|PRECISION AIR"),
-    ("travel-flights", "NG GH", "AIR PEACE|ARIK AIR|IBOM AIR|UNITED NIGERIA AIRLINES"
-        "|AFRICA WORLD AIRLINES"),
-    ("travel-flights", "*", "EMIRATES|QATAR AIRWAYS|ETHIOPIAN AIRLINES|TURKISH AIRLINES|KLM"
-        "|AIR FRANCE"),
+    ("travel-flights", "KE UG TZ",
+     "KENYA AIRWAYS|JAMBOJET|SAFARILINK|UGANDA AIRLINES|AIR TANZANIA|PRECISION AIR"),
+    ("travel-flights", "NG GH",
+     "AIR PEACE|ARIK AIR|IBOM AIR|UNITED NIGERIA AIRLINES|AFRICA WORLD AIRLINES"),
+    ("travel-flights", "*",
+     "EMIRATES|QATAR AIRWAYS|ETHIOPIAN AIRLINES|TURKISH AIRLINES|KLM|AIR FRANCE"),
     ("travel-flights", "US", "DELTA AIR|UNITED AIRLINES|AMERICAN AIR|SOUTHWEST AIRLINES|JETBLUE"),
     ("travel-flights", "GB EU", "BRITISH AIRWAYS|EASYJET|RYANAIR|LUFTHANSA|VUELING|WIZZ AIR"),
     ("travel-lodging", "*", "AIRBNB|AIRBNB * HM|BOOKING.COM|HOTELS.COM|GUEST HOUSE|LODGE"),
     ("travel-rental-cars", "*", "AVIS|HERTZ|EUROPCAR|BUDGET RENT A CAR|SIXT|ENTERPRISE RENT-A-CAR"),
-    ("travel-rental-cars", "ZA", "FIRST CAR RENTAL|TEMPEST CAR HIRE|WOODFORD CAR HIRE"
-        "|BLUU CAR RENTAL"),
+    ("travel-rental-cars", "ZA",
+     "FIRST CAR RENTAL|TEMPEST CAR HIRE|WOODFORD CAR HIRE|BLUU CAR RENTAL"),
     ("travel-other-travel", "*", "EXPEDIA|TRIP.COM|AIRPORT LOUNGE|TRAVEL AGENCY|SAFARI TOURS"),
     ("travel-other-travel", "ZA KE NG", "TRAVELSTART|BIDVEST PREMIER LOUNGE|WAKANOW|TOUR OPERATOR"),
     ("rent-and-utilities-gas-and-electricity", "ZA",
@@ -832,27 +980,27 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
     ("rent-and-utilities-gas-and-electricity", "GH", "ECG POWER|ECG PREPAID|NEDCO"),
     ("rent-and-utilities-gas-and-electricity", "UG", "UMEME YAKA|UMEME LTD|UEDCL"),
     ("rent-and-utilities-gas-and-electricity", "TZ", "LUKU TANESCO|TANESCO|LIPA LUKU"),
-    ("rent-and-utilities-gas-and-electricity", "US", "PG&E|CON EDISON|DUKE ENERGY|GEORGIA POWER"
-        "|SOCALGAS"),
-    ("rent-and-utilities-gas-and-electricity", "GB", "BRITISH GAS|OCTOPUS ENERGY|EDF ENERGY"
-        "|OVO ENERGY|EON NEXT"),
+    ("rent-and-utilities-gas-and-electricity", "US",
+     "PG&E|CON EDISON|DUKE ENERGY|GEORGIA POWER|SOCALGAS"),
+    ("rent-and-utilities-gas-and-electricity", "GB",
+     "BRITISH GAS|OCTOPUS ENERGY|EDF ENERGY|OVO ENERGY|EON NEXT"),
     ("rent-and-utilities-water", "ZA", "JOBURG WATER|RAND WATER|CITY OF CAPE TOWN WATER"),
     ("rent-and-utilities-water", "KE", "NAIROBI CITY WATER|NAIROBI WATER|MOWASCO|KIWASCO"),
     ("rent-and-utilities-water", "NG GH", "LAGOS WATER CORPORATION|GHANA WATER|GWCL"),
     ("rent-and-utilities-water", "UG TZ", "NWSC|NATIONAL WATER|DAWASA|AUWSA"),
-    ("rent-and-utilities-water", "US GB", "CITY WATER DEPT|THAMES WATER|UNITED UTILITIES"
-        "|SEVERN TRENT"),
-    ("rent-and-utilities-internet-and-cable", "ZA KE NG GH UG TZ", "DSTV|GOTV|STARTIMES"
-        "|MULTICHOICE"),
+    ("rent-and-utilities-water", "US GB",
+     "CITY WATER DEPT|THAMES WATER|UNITED UTILITIES|SEVERN TRENT"),
+    ("rent-and-utilities-internet-and-cable", "ZA KE NG GH UG TZ",
+     "DSTV|GOTV|STARTIMES|MULTICHOICE"),
     ("rent-and-utilities-internet-and-cable", "ZA",
      "VUMATEL|AFRIHOST|TELKOM FIBRE|MWEB|COOL IDEAS|OPENSERVE|WEBAFRICA"),
     ("rent-and-utilities-internet-and-cable", "KE", "ZUKU|SAFARICOM HOME FIBRE|FAIBA|JTL FAIBA"),
     ("rent-and-utilities-internet-and-cable", "NG GH", "SPECTRANET|SMILE 4G|IPNX|SWIFT NETWORKS"),
     ("rent-and-utilities-internet-and-cable", "*", "STARLINK|STARLINK INTERNET"),
-    ("rent-and-utilities-internet-and-cable", "US", "COMCAST XFINITY|SPECTRUM|VERIZON FIOS"
-        "|COX COMM"),
-    ("rent-and-utilities-internet-and-cable", "GB", "BT BROADBAND|SKY DIGITAL|VIRGIN MEDIA"
-        "|TALKTALK"),
+    ("rent-and-utilities-internet-and-cable", "US",
+     "COMCAST XFINITY|SPECTRUM|VERIZON FIOS|COX COMM"),
+    ("rent-and-utilities-internet-and-cable", "GB",
+     "BT BROADBAND|SKY DIGITAL|VIRGIN MEDIA|TALKTALK"),
     ("rent-and-utilities-telephone", "ZA", "VODACOM CONTRACT|MTN CONTRACT|CELL C|TELKOM MOBILE"),
     ("rent-and-utilities-telephone", "KE", "SAFARICOM POSTPAY|AIRTEL POSTPAID"),
     ("rent-and-utilities-telephone", "US", "VERIZON WIRELESS|T-MOBILE|AT&T MOBILITY|MINT MOBILE"),
@@ -861,28 +1009,28 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
      "REFUSE REMOVAL|WASTE COLLECTION|GARBAGE COLLECTION|SEPTIC TANK SERVICES"),
     ("rent-and-utilities-sewage-and-waste-management", "NG GH KE",
      "LAWMA|ZOOMLION|EXHAUSTER SERVICES|PSP WASTE"),
-    ("rent-and-utilities-sewage-and-waste-management", "US GB", "WASTE MANAGEMENT"
-        "|REPUBLIC SERVICES|BIFFA"),
+    ("rent-and-utilities-sewage-and-waste-management", "US GB",
+     "WASTE MANAGEMENT|REPUBLIC SERVICES|BIFFA"),
     ("rent-and-utilities-other-utilities", "*", "UTILITY BILL|PREPAID UTILITIES|UTILITIES"),
-    ("rent-and-utilities-other-utilities", "ZA", "CITY OF JOHANNESBURG MUNIC ACC"
-        "|CITY OF TSHWANE MUNIC|ETHEKWINI MUNIC"),
+    ("rent-and-utilities-other-utilities", "ZA",
+     "CITY OF JOHANNESBURG MUNIC ACC|CITY OF TSHWANE MUNIC|ETHEKWINI MUNIC"),
     ("general-services-insurance", "ZA",
      "DISCOVERY HEALTH|OUTSURANCE|HOLLARD|OLD MUTUAL|SANLAM|MOMENTUM|KING PRICE|MIWAY"),
-    ("general-services-insurance", "KE UG TZ", "JUBILEE INSURANCE|BRITAM|CIC INSURANCE"
-        "|SHIF CONTRIBUTION|NHIF"),
-    ("general-services-insurance", "NG GH", "AXA MANSARD|LEADWAY ASSURANCE|AIICO"
-        "|ENTERPRISE INSURANCE"),
-    ("general-services-insurance", "US", "GEICO|PROGRESSIVE INS|STATE FARM|ALLSTATE"
-        "|LIBERTY MUTUAL"),
+    ("general-services-insurance", "KE UG TZ",
+     "JUBILEE INSURANCE|BRITAM|CIC INSURANCE|SHIF CONTRIBUTION|NHIF"),
+    ("general-services-insurance", "NG GH",
+     "AXA MANSARD|LEADWAY ASSURANCE|AIICO|ENTERPRISE INSURANCE"),
+    ("general-services-insurance", "US",
+     "GEICO|PROGRESSIVE INS|STATE FARM|ALLSTATE|LIBERTY MUTUAL"),
     ("general-services-insurance", "GB EU", "AVIVA|DIRECT LINE|ADMIRAL|ALLIANZ|AXA INSURANCE"),
     ("general-services-postage-and-shipping", "*", "DHL EXPRESS|FEDEX|UPS|ARAMEX"),
     ("general-services-postage-and-shipping", "ZA", "POSTNET|THE COURIER GUY|PAXI|SA POST OFFICE"),
-    ("general-services-postage-and-shipping", "KE NG GH", "G4S COURIER|GIG LOGISTICS|SENDY"
-        "|POSTA KENYA|NIPOST"),
+    ("general-services-postage-and-shipping", "KE NG GH",
+     "G4S COURIER|GIG LOGISTICS|SENDY|POSTA KENYA|NIPOST"),
     ("general-services-postage-and-shipping", "US GB", "USPS|ROYAL MAIL|EVRI|STAMPS.COM"),
     ("general-services-education", "ZA", "UNISA|WITS UNIVERSITY|UCT FEES|UNIVERSITY OF PRETORIA"),
-    ("general-services-education", "KE", "UNIVERSITY OF NAIROBI|STRATHMORE UNIVERSITY"
-        "|KCA UNIVERSITY"),
+    ("general-services-education", "KE",
+     "UNIVERSITY OF NAIROBI|STRATHMORE UNIVERSITY|KCA UNIVERSITY"),
     ("general-services-education", "NG GH", "WAEC|JAMB|UNIVERSITY OF LAGOS|UNIVERSITY OF GHANA"),
     ("general-services-education", "*", "COURSERA|UDEMY|DUOLINGO|SCHOOL FEES|TUITION FEES"),
     ("general-services-other-general-services", "*",
@@ -892,16 +1040,16 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
      "TAX CONSULTANTS|ACCOUNTANTS|BOOKKEEPING SERVICES|TURBOTAX|H&R BLOCK"),
     ("general-services-consulting-and-legal", "*",
      "ATTORNEYS|ADVOCATES|SOLICITORS|LAW FIRM|LEGAL FEES|LEGALSHIELD|CONSULTING"),
-    ("personal-care-other-personal-care", "*", "HEADSPACE|CALM.COM|BETTERHELP|TALKSPACE"
-        "|COUNSELLING"),
-    ("personal-care-gyms-and-fitness-centers", "ZA", "VIRGIN ACTIVE|PLANET FITNESS SA"
-        "|FITNESS 24/7|SWEAT1000"),
+    ("personal-care-other-personal-care", "*",
+     "HEADSPACE|CALM.COM|BETTERHELP|TALKSPACE|COUNSELLING"),
+    ("personal-care-gyms-and-fitness-centers", "ZA",
+     "VIRGIN ACTIVE|PLANET FITNESS SA|FITNESS 24/7|SWEAT1000"),
     ("personal-care-gyms-and-fitness-centers", "*", "CLASSPASS|STRAVA|PELOTON|GYM MEMBERSHIP"),
     ("medical-other-medical", "ZA", "LANCET LABORATORIES|PATHCARE|AMPATH|NETCARE|MEDICLINIC|ER24"),
-    ("medical-other-medical", "KE UG TZ", "AGA KHAN HOSPITAL|NAIROBI HOSPITAL|LANCET KENYA"
-        "|MP SHAH HOSPITAL"),
-    ("medical-other-medical", "NG GH", "LAGOON HOSPITAL|REDDINGTON HOSPITAL|SYNLAB NIGERIA"
-        "|KORLE BU"),
+    ("medical-other-medical", "KE UG TZ",
+     "AGA KHAN HOSPITAL|NAIROBI HOSPITAL|LANCET KENYA|MP SHAH HOSPITAL"),
+    ("medical-other-medical", "NG GH",
+     "LAGOON HOSPITAL|REDDINGTON HOSPITAL|SYNLAB NIGERIA|KORLE BU"),
     ("medical-other-medical", "US GB", "QUEST DIAGNOSTICS|LABCORP|AMBULANCE SERVICE|BUPA"),
     ("home-improvement-security", "*",
      "ADT SECURITY|FIDELITY ADT|CHUBB SECURITY|ARMED RESPONSE|ALARM MONITORING|SIMPLISAFE"),
@@ -910,45 +1058,45 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
     ("government-and-non-profit-donations", "*",
      "UNICEF|RED CROSS|OXFAM|SAVE THE CHILDREN|GOFUNDME|JUSTGIVING|MSF DONATION"),
     ("government-and-non-profit-donations", "ZA KE", "GIFT OF THE GIVERS|M-CHANGA|KENYA RED CROSS"),
-    ("loan-payments-personal-loan-payment", "US GB EU", "AFFIRM|KLARNA|AFTERPAY|CLEARPAY"
-        "|PAYPAL PAY IN 4"),
+    ("loan-payments-personal-loan-payment", "US GB EU",
+     "AFFIRM|KLARNA|AFTERPAY|CLEARPAY|PAYPAL PAY IN 4"),
     ("loan-payments-personal-loan-payment", "ZA", "PAYJUSTNOW|PAYFLEX|HAPPY PAY"),
-    ("loan-payments-credit-card-payment", "US", "CHASE CREDIT CRD AUTOPAY|AMEX EPAYMENT"
-        "|CAPITAL ONE MOBILE PMT|DISCOVER E-PAYMENT"),
+    ("loan-payments-credit-card-payment", "US",
+     "CHASE CREDIT CRD AUTOPAY|AMEX EPAYMENT|CAPITAL ONE MOBILE PMT|DISCOVER E-PAYMENT"),
     ("loan-payments-credit-card-payment", "GB", "BARCLAYCARD|AMEX PAYMENT|MBNA PAYMENT"),
-    ("loan-payments-student-loan-payment", "US", "NAVIENT|NELNET|MOHELA|AIDVANTAGE"
-        "|DEPT EDUCATION STUDENT LN"),
+    ("loan-payments-student-loan-payment", "US",
+     "NAVIENT|NELNET|MOHELA|AIDVANTAGE|DEPT EDUCATION STUDENT LN"),
     ("loan-payments-student-loan-payment", "GB", "STUDENT LOANS CO|SLC REPAYMENT"),
     ("loan-payments-student-loan-payment", "KE", "HELB REPAYMENT|HELB LOAN"),
     ("loan-payments-car-payment", "ZA", "WESBANK|MFC INSTALMENT|ABSA VEHICLE FIN|SA TAXI FINANCE"),
-    ("loan-payments-car-payment", "US GB EU", "TOYOTA FINANCIAL|FORD CREDIT|ALLY AUTO"
-        "|BMW FINANCIAL|VW FINANCIAL SERVICES"),
+    ("loan-payments-car-payment", "US GB EU",
+     "TOYOTA FINANCIAL|FORD CREDIT|ALLY AUTO|BMW FINANCIAL|VW FINANCIAL SERVICES"),
     ("transfer-out-remittances-sent", "*",
      "WORLDREMIT|WESTERN UNION|MONEYGRAM|REMITLY|SENDWAVE|LEMFI|TAPTAP SEND"),
-    ("transfer-out-remittances-sent", "ZA", "MUKURU|HELLO PAISA|MAMA MONEY"
-        "|SHOPRITE MONEY TRANSFER"),
-    ("transfer-out-investment-and-retirement-funds", "ZA", "EASYEQUITIES|SATRIX|ALLAN GRAY"
-        "|10X INVESTMENTS"),
-    ("transfer-out-investment-and-retirement-funds", "KE", "CIC MONEY MARKET|ETICA CAPITAL"
-        "|SANLAM MMF|NDOVU INVEST"),
-    ("transfer-out-investment-and-retirement-funds", "NG", "BAMBOO INVEST|RISEVEST|CHAKA"
-        "|TROVE FINANCE"),
+    ("transfer-out-remittances-sent", "ZA",
+     "MUKURU|HELLO PAISA|MAMA MONEY|SHOPRITE MONEY TRANSFER"),
+    ("transfer-out-investment-and-retirement-funds", "ZA",
+     "EASYEQUITIES|SATRIX|ALLAN GRAY|10X INVESTMENTS"),
+    ("transfer-out-investment-and-retirement-funds", "KE",
+     "CIC MONEY MARKET|ETICA CAPITAL|SANLAM MMF|NDOVU INVEST"),
+    ("transfer-out-investment-and-retirement-funds", "NG",
+     "BAMBOO INVEST|RISEVEST|CHAKA|TROVE FINANCE"),
     ("transfer-out-investment-and-retirement-funds", "US GB EU",
      "ACORNS INVEST|BETTERMENT|ROBINHOOD|VANGUARD|FIDELITY INVEST|TRADING 212|VANGUARD ISA"),
     ("transfer-out-savings", "NG", "PIGGYVEST|COWRYWISE|KUDA SAVE"),
     ("general-merchandise-tobacco-and-vape", "*", "VAPE SHOP|TOBACCONIST|SMOKE SHOP|CIGAR LOUNGE"),
-    ("general-merchandise-bookstores-and-newsstands", "*", "KINDLE SVCS|NEWSPAPER SUBSCRIPTION"
-        "|NYTIMES|NATION EPAPER"),
-    ("food-and-drink-vending-machines", "*", "VENDING|SNACK MACHINE|SELECTA|CANTEEN VENDING"
-        "|COCA-COLA VENDING"),
-    ("medical-nursing-care", "*", "NURSING HOME|CARE HOME|FRAIL CARE|HOME NURSING|HOSPICE"
-        "|ASSISTED LIVING"),
-    ("general-services-childcare", "*", "CRECHE|DAYCARE CENTRE|AFTERCARE|PLAYSCHOOL"
-        "|NANNY SERVICES"),
+    ("general-merchandise-bookstores-and-newsstands", "*",
+     "KINDLE SVCS|NEWSPAPER SUBSCRIPTION|NYTIMES|NATION EPAPER"),
+    ("food-and-drink-vending-machines", "*",
+     "VENDING|SNACK MACHINE|SELECTA|CANTEEN VENDING|COCA-COLA VENDING"),
+    ("medical-nursing-care", "*",
+     "NURSING HOME|CARE HOME|FRAIL CARE|HOME NURSING|HOSPICE|ASSISTED LIVING"),
+    ("general-services-childcare", "*",
+     "CRECHE|DAYCARE CENTRE|AFTERCARE|PLAYSCHOOL|NANNY SERVICES"),
     ("government-and-non-profit-government-departments-and-agencies", "ZA",
      "HOME AFFAIRS|CIPC|DEPT OF TRANSPORT|LICENSING DEPT|TRAFFIC FINES"),
-    ("government-and-non-profit-government-departments-and-agencies", "KE", "ECITIZEN|NTSA"
-        "|BRS KENYA|IMMIGRATION KENYA"),
+    ("government-and-non-profit-government-departments-and-agencies", "KE",
+     "ECITIZEN|NTSA|BRS KENYA|IMMIGRATION KENYA"),
     ("government-and-non-profit-government-departments-and-agencies", "NG GH",
      "NIS PASSPORT|FRSC|CAC NIGERIA|DVLA GHANA|NIMC"),
     ("government-and-non-profit-government-departments-and-agencies", "US GB EU",
@@ -956,14 +1104,26 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
     ("government-and-non-profit-tax-payment", "ZA", "SARS EFILING|SARS PAYMENT|SARS PAYE"),
     ("government-and-non-profit-tax-payment", "KE", "KRA ITAX|KRA PAYMENT|KRA TAX|HOUSING LEVY"),
     ("government-and-non-profit-tax-payment", "NG GH UG TZ", "FIRS|LIRS|GRA TAX|URA|TRA TAX"),
-    ("government-and-non-profit-tax-payment", "US", "IRS USATAXPYMT|US TREASURY TAX"
-        "|FRANCHISE TAX BD"),
-    ("government-and-non-profit-tax-payment", "GB EU", "HMRC SELF ASSESSMENT|HMRC|COUNCIL TAX"
-        "|FINANZAMT"),
+    ("government-and-non-profit-tax-payment", "US",
+     "IRS USATAXPYMT|US TREASURY TAX|FRANCHISE TAX BD"),
+    ("government-and-non-profit-tax-payment", "GB EU",
+     "HMRC SELF ASSESSMENT|HMRC|COUNCIL TAX|FINANZAMT"),
     ("government-and-non-profit-other-government-and-non-profit", "*",
      "RESIDENTS ASSOCIATION|UNION DUES|ASSOCIATION FEES|PROFESSIONAL BODY SUBS"),
 )
 # fmt: on
+
+
+def _ticket_line(
+    rng: random.Random, market: str, name: str, category: str, clean: str
+) -> CorpusLine:
+    """Return an airline ticket line: carriers print a short name and the ticket number."""
+    short = name[: rng.randint(8, 12)].rstrip()
+    description = f"{short} {_digits(rng, 13)}"
+    if rng.random() < 0.5:
+        description += f" {rng.choice(MARKETS[market].cities)}"
+    merchant = clean if rng.random() < 0.3 else None
+    return CorpusLine(description, merchant, _amount(rng, category, market), category, "service")
 
 
 def _service_lines(rng: random.Random) -> list[CorpusLine]:
@@ -974,6 +1134,9 @@ def _service_lines(rng: random.Random) -> list[CorpusLine]:
             for _ in range(max(10, 40 // len(markets))):
                 market = rng.choice(markets)
                 clean = name.title()
+                if category == "travel-flights" and rng.random() < 0.35:
+                    lines.append(_ticket_line(rng, market, name, category, clean))
+                    continue
                 lines.append(_card_line(rng, market, name, category, clean, "service"))
     return lines
 
@@ -994,7 +1157,62 @@ _FEE_MERCHANTS = (
 # _FIELDS plus {S}, a merchant a fee line names.
 # fmt: off
 IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
-    # Fees that name the merchant the fee was for: the bank's fee, not the merchant.
+    ("transfer-out-account-transfer", "transfer", "*", "TRANSFER|TRANSFER OUT|TRF", 30),
+    ("transfer-in-account-transfer", "transfer", "*", "TRANSFER|TRANSFER IN|TRF", 30),
+    # Platform payouts are income whatever the platform sells (the amount is positive):
+    # gig work is wages; hosts, sellers and Stripe merchants are other income.
+    ("income-wages", "income", "*",
+     "{gig} DRIVER EARNINGS|{gig} PAYOUT {ref}|{gig} DRIVER PAYMENTS|{gig} COURIER PAYOUT"
+     "|{gig} WEEKLY EARNINGS {dd/mm}", 30),
+    ("income-wages", "wallet", "KE UG TZ",
+     "Business Payment from {pb} - {gig} DRIVER EARNINGS|Business Payment from {pb} - {gig} PAYOUT",
+     25),
+    ("income-other-income", "income", "*",
+     "{seller} PAYOUT {ref}|{seller} HOST PAYOUT {ref}|{seller} TRANSFER {ref}"
+     "|{seller} SELLER PAYOUT", 25),
+    ("bank-fees-mobile-money-fees", "wallet", "NG",
+     "POS CASHOUT CHARGE {ref}|CASHOUT CHARGE {agent}|WITHDRAWAL CHARGE POS {t8}", 25),
+    # A bare person's name is a transfer; the amount's sign says which way.
+    ("transfer-out-account-transfer", "person", "*", "{person}|{person} {ref}", 60),
+    ("transfer-in-account-transfer", "person", "*", "{person}|{person} {ref}", 60),
+    ("transfer-out-account-transfer", "wallet", "KE",
+     "Pay Bill to {pb} - {bank} Acc {acc}|Pay Bill to {pb} - {bank} BANK Acc {acc}", 40),
+    ("transfer-out-savings", "transfer", "US GB",
+     "ONLINE TRANSFER TO SAV {c4}|TRANSFER TO SAV XXXX{c4}|TO SAVINGS XXXX{c4}", 30),
+    ("transfer-in-savings", "transfer", "US GB",
+     "ONLINE TRANSFER FROM SAV {c4}|TRANSFER FROM SAV XXXX{c4}|FROM SAVINGS XXXX{c4}", 30),
+    ("transfer-out-savings", "wallet", "KE UG TZ",
+     "Customer Transfer to {phone} {person} CHAMA|CHAMA CONTRIBUTION {month}"
+     "|Pay Bill to {pb} - {city} CHAMA Acc {acc}", 30),
+    ("transfer-in-investment-and-retirement-funds", "transfer", "*",
+     "{invest} WITHDRAWAL|{invest} REDEMPTION {ref}|UNIT TRUST REDEMPTION {ref}"
+     "|MMF WITHDRAWAL {ref}|Business Payment from {pb} - {invest} MMF WITHDRAWAL", 25),
+    ("transfer-out-withdrawal", "transfer", "NG",
+     "MONIEPOINT POS WITHDRAWAL {t8}|OPAY POS CASH OUT {ref}|POS CASH WITHDRAWAL {city}"
+     "|POS WITHDRAWAL AGENT {t8}|CASHOUT @ POS {agent}", 30),
+    ("transfer-out-withdrawal", "wallet", "UG TZ GH",
+     "Airtel Money withdraw agent {till}|MTN MoMo cash out agent {till}"
+     "|AIRTEL MONEY WITHDRAW AGENT {till} {city}|Tigo Pesa cash out {till}", 30),
+    ("rent-and-utilities-rent", "transfer", "*",
+     "RENT FLAT {c3} {city}|STANDING ORDER RENT {person}|ACH DEBIT {employer} RENT"
+     "|RENT {year} FLAT {c3}|APARTMENT RENT {month}", 30),
+    ("rent-and-utilities-rent", "transfer", "EU",
+     "MIETE {month}|LASTSCHRIFT MIETE {ref}|LOYER {month}|ALQUILER {month}|HUUR {month}"
+     "|DAUERAUFTRAG MIETE {person}", 30),
+    ("income-wages", "income", "EU",
+     "GEHALT {employer}|SALAIRE {month} {employer}|NOMINA {employer}|SALARIS {employer}"
+     "|LOHN {month} {employer}|SEPA GUTSCHRIFT LOHN {employer}|VIREMENT SALAIRE {employer}", 30),
+    ("income-retirement-pension", "income", "GB", "DWP SP {ref}|DWP STATE PENSION {ref}", 30),
+    ("government-and-non-profit-donations", "transfer", "*",
+     "TITHE {church}|OFFERING {church}|{church} TITHE|{church} OFFERING {month}"
+     "|DONATION {church}|SEED OFFERING {church}", 30),
+    ("transfer-out-other-transfer-out", "transfer", "US GB ZA",
+     "CHECK #{store}|CHEQUE {store}|CHQ {store}|CHECK PAID {store}", 25),
+    ("transfer-in-cash-advances-and-loans", "loan", "US",
+     "DAVE.COM ADVANCE {ref}|EARNIN TRANSFER {ref}|BRIGIT ADVANCE|MONEYLION INSTACASH", 25),
+    ("rent-and-utilities-generator-fuel", "local", "NG GH KE",
+     "{fuel} {city} DIESEL FOR GEN|POS PURCHASE {fuel} GENERATOR FUEL {city}"
+     "|{fuel} JERRYCAN DIESEL|POS {fuel} {city} PETROL FOR GEN", 25),
     ("bank-fees-foreign-transaction-fees", "fee", "*",
      "FOREIGN TXN FEE: {S}|INTL TRANSACTION FEE {S}|FOREIGN TRANSACTION FEE {S}"
      "|INTERNATIONAL TRANSACTION FEE {S}|FX FEE {S}|CROSS BORDER FEE {S}"
@@ -1007,9 +1225,10 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
      "#INT'L PMT FEE {S}|INTERNATIONAL CARD FEE {S}|FOREIGN CARD TXN COMMISSION {S}"
      "|DOLLAR CARD FX FEE {S}", 40),
     ("bank-fees-other-bank-fees", "fee", "*",
-     "CARD FEE - {S}|CARD FEE {S}|CARD TRANSACTION FEE {S}|CARD SERVICE FEE|MONTHLY ACCOUNT FEE"
-     "|SERVICE FEE|MONTHLY SERVICE FEE|ADMIN FEE|SMS NOTIFICATION FEE|CARD REPLACEMENT FEE"
-     "|ACCOUNT MAINTENANCE FEE|CASH DEPOSIT FEE|STATEMENT FEE|EFT FEE {ref}|CHEQUE BOOK FEE", 45),
+     "CARD FEE - {S}|CARD FEE {S}|CARD TRANSACTION FEE {S}|CARD SERVICE FEE"
+     "|MONTHLY ACCOUNT FEE|SERVICE FEE|MONTHLY SERVICE FEE|ADMIN FEE|SMS NOTIFICATION FEE"
+     "|CARD REPLACEMENT FEE|ACCOUNT MAINTENANCE FEE|CASH DEPOSIT FEE|STATEMENT FEE"
+     "|EFT FEE {ref}|CHEQUE BOOK FEE", 45),
     ("bank-fees-other-bank-fees", "fee", "ZA",
      "#MONTHLY FEE|#SMS NOTIFY FEE|IMMEDIATE PAYMENT FEE|#CASH DEP FEE {city}|ADMIN CHARGE"
      "|BANK CHARGES|#DEBIT ORDER FEE|NOTIFIC FEE|PAYSHAP FEE|#EXCESS INT RECOVERED FEE", 40),
@@ -1018,101 +1237,98 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
      "|ACCOUNT MAINTENANCE CHARGE|VAT ON NIP CHARGE|NIP CHARGE {ref}|CARD MAINTENANCE FEE"
      "|COT CHARGE|TOKEN FEE", 50),
     ("bank-fees-other-bank-fees", "fee", "KE UG TZ GH",
-     "EXCISE DUTY {ref}|LEDGER FEE|BANK CHARGES {month}|WITHDRAWAL TAX {ref}|SMS BANKING CHARGES"
-     "|RTGS CHARGES {ref}|PESALINK CHARGE {ref}", 40),
+     "EXCISE DUTY {ref}|LEDGER FEE|BANK CHARGES {month}|WITHDRAWAL TAX {ref}"
+     "|SMS BANKING CHARGES|RTGS CHARGES {ref}|PESALINK CHARGE {ref}", 40),
     ("bank-fees-atm-fees", "fee", "*",
-     "ATM FEE|ATM WITHDRAWAL FEE|CASH WITHDRAWAL FEE|NON-NETWORK ATM FEE|ATM BALANCE ENQUIRY FEE"
-     "|OTHER BANK ATM FEE {bank}|ATM CASH FEE {city}|ATM WITHDRAWAL CHARGE {ref}", 45),
+     "ATM FEE|ATM WITHDRAWAL FEE|CASH WITHDRAWAL FEE|NON-NETWORK ATM FEE"
+     "|ATM BALANCE ENQUIRY FEE|OTHER BANK ATM FEE {bank}|ATM CASH FEE {city}"
+     "|ATM WITHDRAWAL CHARGE {ref}", 45),
     ("bank-fees-atm-fees", "fee", "US",
      "NON-CHASE ATM FEE-WITH|ATM SURCHARGE {city}|OUT OF NETWORK ATM FEE"
      "|ATM FEE-WITHDRAWAL {mm/dd}", 30),
     ("bank-fees-insufficient-funds", "fee", "*",
-     "INSUFFICIENT FUNDS FEE|NSF FEE|UNPAID ITEM FEE|RETURNED ITEM FEE|RETURNED PAYMENT FEE"
-     "|NSF RETURNED ITEM {ref}|INSUFFICIENT FUNDS CHARGE {ref}", 40),
+     "INSUFFICIENT FUNDS FEE|NSF FEE|UNPAID ITEM FEE|RETURNED ITEM FEE"
+     "|RETURNED PAYMENT FEE|NSF RETURNED ITEM {ref}|INSUFFICIENT FUNDS CHARGE {ref}", 40),
     ("bank-fees-insufficient-funds", "fee", "ZA",
      "UNPAID DEBIT ORDER FEE|NAEDO UNPAID FEE {ref}|DEBICHECK UNPAID FEE"
-     "|DISHONOURED DEBIT ORDER FEE"
-     "|#UNPAID FEE {ref}|RD CHEQUE FEE|UNPAID DEBIT FEE {employer}", 45),
+     "|DISHONOURED DEBIT ORDER FEE|#UNPAID FEE {ref}|RD CHEQUE FEE"
+     "|UNPAID DEBIT FEE {employer}", 45),
     ("bank-fees-overdraft-fees", "fee", "*",
      "OVERDRAFT FEE|OD FEE|OVERDRAFT SERVICE FEE|OVERDRAFT ITEM FEE"
-     "|UNARRANGED OVERDRAFT FEE {month}"
-     "|OD LIMIT FEE|EXCESS FEE|OVERDRAFT FACILITY FEE|OVERDRAFT USAGE FEE", 40),
+     "|UNARRANGED OVERDRAFT FEE {month}|OD LIMIT FEE|EXCESS FEE|OVERDRAFT FACILITY FEE"
+     "|OVERDRAFT USAGE FEE", 40),
     ("bank-fees-interest-charge", "interest", "*",
      "INTEREST CHARGED|DEBIT INTEREST|PURCHASE INTEREST CHARGE|INTEREST ON CASH ADVANCE"
-     "|FINANCE CHARGE"
-     "|INTEREST CHARGE ON PURCHASES|DR INTEREST {month}|INTEREST CHARGED ON BALANCE"
-     "|CARD INTEREST {month}"
-     "|#DEBIT INTEREST {iso}|LOAN INTEREST CHARGED", 45),
+     "|FINANCE CHARGE|INTEREST CHARGE ON PURCHASES|DR INTEREST {month}"
+     "|INTEREST CHARGED ON BALANCE|CARD INTEREST {month}|#DEBIT INTEREST {iso}"
+     "|LOAN INTEREST CHARGED", 45),
     ("bank-fees-mobile-money-fees", "wallet", "KE",
-     "Customer Transfer of Funds Charge|Pay Bill Charge|Withdrawal Charge|Transaction cost {mref}"
-     "|Pay Merchant Charge|Customer Send Money Charge {mref}|Excise duty on M-PESA charge {mref}"
-     "|Fuliza M-PESA access fee {mref}", 70),
+     "Customer Transfer of Funds Charge|Pay Bill Charge|Withdrawal Charge"
+     "|Transaction cost {mref}|Pay Merchant Charge|Customer Send Money Charge {mref}"
+     "|Excise duty on M-PESA charge {mref}|Fuliza M-PESA access fee {mref}", 70),
     ("bank-fees-mobile-money-fees", "wallet", "GH",
      "E-Levy charge {ref}|E-LEVY {mref}|MoMo transfer fee {ref}|MoMo cash out fee"
      "|Electronic transfer levy {ref}", 60),
     ("bank-fees-mobile-money-fees", "wallet", "UG TZ",
-     "MoMo withdrawal charge {ref}|Airtel Money transfer fee|Mobile money withdrawal tax {ref}"
-     "|Tigo Pesa charges {mref}|M-Pesa charges {mref}|Airtel Money charge {mref}", 60),
+     "MoMo withdrawal charge {ref}|Airtel Money transfer fee"
+     "|Mobile money withdrawal tax {ref}|Tigo Pesa charges {mref}|M-Pesa charges {mref}"
+     "|Airtel Money charge {mref}", 60),
     ("bank-fees-mobile-money-fees", "wallet", "NG",
      "Opay transfer fee {ref}|Palmpay charge {ref}|Moniepoint POS charge {ref}", 30),
-    # Interest earned.
     ("income-interest-earned", "interest", "*",
      "INTEREST EARNED|CREDIT INTEREST|INTEREST PAID|INT CREDIT {month}|GROSS INTEREST"
-     "|SAVINGS INTEREST"
-     "|Interest Payment|INTEREST CAPITALISED|CREDIT INTEREST {iso}"
+     "|SAVINGS INTEREST|Interest Payment|INTEREST CAPITALISED|CREDIT INTEREST {iso}"
      "|INTEREST ON SAVINGS {month}", 45),
     ("income-interest-earned", "interest", "KE ZA",
      "M-Shwari interest earned {mref}|#CREDIT INTEREST CAPITALISED"
      "|INTEREST ON FIXED DEPOSIT {acc}", 30),
-    # Income.
     ("income-wages", "income", "*",
      "SALARY {employer}|SAL {month} {employer}|PAYROLL {employer}|{employer} PAYROLL"
-     "|Salary Payment from {employer}"
-     "|{employer} SALARY {month}|WAGES {employer}|NET PAY {employer}", 70),
-    ("income-wages", "income", "KE", "Business Payment from {pb} - {employer} Salary via API"
-        "|Salary Payment from {pb} - {employer}", 40),
-    ("income-wages", "income", "NG", "NIP TRANSFER FROM {employer} SALARY"
-        "|NIP/{employer}/SALARY {month}", 40),
-    ("income-wages", "income", "US", "DIRECT DEP {employer}|{employer} DIR DEP PPD"
-        "|PAYROLL DEPOSIT {employer}"
+     "|Salary Payment from {employer}|{employer} SALARY {month}|WAGES {employer}"
+     "|NET PAY {employer}", 70),
+    ("income-wages", "income", "KE",
+     "Business Payment from {pb} - {employer} Salary via API"
+     "|Salary Payment from {pb} - {employer}", 40),
+    ("income-wages", "income", "NG",
+     "NIP TRANSFER FROM {employer} SALARY|NIP/{employer}/SALARY {month}", 40),
+    ("income-wages", "income", "US",
+     "DIRECT DEP {employer}|{employer} DIR DEP PPD|PAYROLL DEPOSIT {employer}"
      "|UBER DRIVER PAYOUT|DOORDASH DASHER PAYOUT|LYFT DRIVER PAYMENT", 30),
-    ("income-wages", "income", "GB", "BGC {employer} WAGES|{employer} BGC SALARY"
-        "|DELIVEROO RIDER PAY", 30),
-    ("income-wages", "income", "ZA KE NG", "UBER BV PAYOUT|BOLT DRIVER PAYOUT"
-        "|GLOVO COURIER PAYOUT", 20),
+    ("income-wages", "income", "GB",
+     "BGC {employer} WAGES|{employer} BGC SALARY|DELIVEROO RIDER PAY", 30),
+    ("income-wages", "income", "ZA KE NG",
+     "UBER BV PAYOUT|BOLT DRIVER PAYOUT|GLOVO COURIER PAYOUT", 20),
     ("income-retirement-pension", "income", "*",
      "PENSION {employer}|PENSION PAYMENT|MONTHLY PENSION {month}|ANNUITY PAYMENT {ref}"
      "|RETIREMENT FUND PAYOUT", 40),
     ("income-retirement-pension", "income", "ZA KE GH GB",
      "GEPF PENSION|NSSF PENSION|SSNIT PENSION|DWP STATE PENSION|PENSIONS SERVICE", 30),
-    ("income-tax-refund", "income", "*", "TAX REFUND {year}|TAX REFUND {ref}"
-        "|INCOME TAX REFUND", 30),
+    ("income-tax-refund", "income", "*",
+     "TAX REFUND {year}|TAX REFUND {ref}|INCOME TAX REFUND", 30),
     ("income-tax-refund", "income", "ZA KE US GB EU",
-     "SARS TAX REFUND|SARS REFUND {ref}|KRA REFUND {ref}|IRS TREAS 310 TAX REF|STATE TAX REFUND"
-     "|HMRC TAX REFUND|FINANZAMT ERSTATTUNG", 30),
+     "SARS TAX REFUND|SARS REFUND {ref}|KRA REFUND {ref}|IRS TREAS 310 TAX REF"
+     "|STATE TAX REFUND|HMRC TAX REFUND|FINANZAMT ERSTATTUNG", 30),
     ("income-unemployment", "income", "ZA US GB EU",
-     "UIF PAYMENT|DEPT OF LABOUR UIF {ref}|UIF BENEFIT {month}|EDD UI BENEFITS|UNEMPLOYMENT BENEFIT"
-     "|NYS DOL UI DD|DWP JSA|ARBEITSAGENTUR ALG|UNEMPLOYMENT INSURANCE {ref}", 40),
+     "UIF PAYMENT|DEPT OF LABOUR UIF {ref}|UIF BENEFIT {month}|EDD UI BENEFITS"
+     "|UNEMPLOYMENT BENEFIT|NYS DOL UI DD|DWP JSA|ARBEITSAGENTUR ALG"
+     "|UNEMPLOYMENT INSURANCE {ref}", 40),
     ("income-dividends", "income", "*",
      "DIVIDEND {employer}|DIV PAYMENT {ref}|DIVIDEND CREDIT|ORDINARY DIVIDEND {ref}"
-     "|DIVIDEND PAYMENT {month}"
-     "|EASYEQUITIES DIVIDEND|CASH DIVIDEND {ref}|SAFARICOM DIVIDEND", 40),
+     "|DIVIDEND PAYMENT {month}|EASYEQUITIES DIVIDEND|CASH DIVIDEND {ref}"
+     "|SAFARICOM DIVIDEND", 40),
     ("income-other-income", "income", "*",
      "AIRBNB PAYOUT|STRIPE PAYOUT|SHOPIFY PAYOUT|ETSY PAYOUT|RENTAL INCOME {person}"
-     "|CHILD SUPPORT {person}"
-     "|BETWAY WINNINGS|GAMBLING WINNINGS {ref}", 40),
-    ("income-other-income", "income", "ZA", "SASSA GRANT|SASSA SRD {ref}|SASSA CHILD GRANT"
-        "|SASSA OLD AGE GRANT", 40),
-    ("income-other-income", "income", "KE GH", "INUA JAMII {ref}"
-        "|Business Payment from {pb} - SPORTPESA LTD WITHDRAWAL"
+     "|CHILD SUPPORT {person}|BETWAY WINNINGS|GAMBLING WINNINGS {ref}", 40),
+    ("income-other-income", "income", "ZA",
+     "SASSA GRANT|SASSA SRD {ref}|SASSA CHILD GRANT|SASSA OLD AGE GRANT", 40),
+    ("income-other-income", "income", "KE GH",
+     "INUA JAMII {ref}|Business Payment from {pb} - SPORTPESA LTD WITHDRAWAL"
      "|Business Payment from {pb} - BETIKA WITHDRAWAL|LEAP GRANT {ref}", 30),
-    ("income-other-income", "income", "US GB", "SSA TREAS 310 XXSOC SEC|CHILD BENEFIT"
-        "|HMRC CHILD BENEFIT", 30),
-    # Transfers in.
+    ("income-other-income", "income", "US GB",
+     "SSA TREAS 310 XXSOC SEC|CHILD BENEFIT|HMRC CHILD BENEFIT", 30),
     ("transfer-in-account-transfer", "transfer", "*",
      "TRANSFER FROM {person}|RECEIVED FROM {person}|INWARD TRANSFER {person}"
-     "|INTERNAL TRANSFER FROM {acc}"
-     "|Transfer from {person} {ref}|CREDIT TRANSFER {person}", 60),
+     "|INTERNAL TRANSFER FROM {acc}|Transfer from {person} {ref}|CREDIT TRANSFER {person}", 60),
     ("transfer-in-account-transfer", "wallet", "KE",
      "Funds received from {phone} {person}|Funds received from {phone} - {person}"
      "|PesaLink from {bank} {person}", 70),
@@ -1120,31 +1336,33 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
      "NIP TRANSFER FROM {person}|NIP/{bank}/{person}|TRF FROM {person} {ref}"
      "|Transfer from {person} via {bank}", 60),
     ("transfer-in-account-transfer", "wallet", "GH UG TZ",
-     "MoMo received from {person} {phone}|Cash in from {person}|Received from {phone} {person}"
-     "|Airtel Money received from {person}|Umepokea pesa kutoka {person} {phone}", 60),
+     "MoMo received from {person} {phone}|Cash in from {person}"
+     "|Received from {phone} {person}|Airtel Money received from {person}"
+     "|Umepokea pesa kutoka {person} {phone}", 60),
     ("transfer-in-account-transfer", "transfer", "ZA",
      "FNB APP TRANSFER FROM {person}|PAYSHAP FROM {person}|CAPITEC TRANSFER {person}"
-     "|ACB CREDIT {person}"
-     "|INSTANT PAYMENT FROM {person}|MAGTAPE CREDIT {person}", 50),
+     "|ACB CREDIT {person}|INSTANT PAYMENT FROM {person}|MAGTAPE CREDIT {person}", 50),
     ("transfer-in-account-transfer", "transfer", "US",
      "ZELLE FROM {person}|VENMO CASHOUT|PAYPAL TRANSFER|CASH APP*{person}"
      "|ONLINE TRANSFER FROM CHK {c4}", 50),
     ("transfer-in-account-transfer", "transfer", "GB EU",
-     "FASTER PAYMENT FROM {person}|FPI {person} {ref}|SEPA CREDIT {person}|GUTSCHRIFT {person}"
-     "|FROM {person} MONZO", 50),
+     "FASTER PAYMENT FROM {person}|FPI {person} {ref}|SEPA CREDIT {person}"
+     "|GUTSCHRIFT {person}|FROM {person} MONZO", 50),
     ("transfer-in-deposit", "transfer", "*",
      "CASH DEPOSIT|ATM DEPOSIT {city}|DEPOSIT BRANCH {city}|CHEQUE DEPOSIT|CASH DEP {city}"
      "|COUNTER CREDIT {ref}", 40),
     ("transfer-in-deposit", "wallet", "KE UG TZ GH",
      "Deposit of Funds at Agent Till {till} - {agent}|Cash deposit at agent {agent}"
      "|Deposit at agent {till}", 40),
-    ("transfer-in-deposit", "transfer", "US", "MOBILE CHECK DEPOSIT|ATM CHECK DEPOSIT {mm/dd}"
-        "|REMOTE DEPOSIT", 20),
+    ("transfer-in-deposit", "transfer", "US",
+     "MOBILE CHECK DEPOSIT|ATM CHECK DEPOSIT {mm/dd}|REMOTE DEPOSIT", 20),
     ("transfer-in-savings", "transfer", "*",
-     "TRANSFER FROM SAVINGS|FROM SAVINGS POCKET|FROM SAVINGS {acc}|SAVINGS WITHDRAWAL {ref}", 30),
+     "TRANSFER FROM SAVINGS|FROM SAVINGS POCKET|FROM SAVINGS {acc}"
+     "|SAVINGS WITHDRAWAL {ref}", 30),
     ("transfer-in-savings", "wallet", "KE NG GB",
-     "M-Shwari Withdraw {mref}|KCB M-PESA Withdraw {mref}|PIGGYVEST WITHDRAWAL|COWRYWISE WITHDRAWAL"
-     "|SACCO WITHDRAWAL {ref}|FROM INSTANT ACCESS SAVER|POT WITHDRAWAL", 40),
+     "M-Shwari Withdraw {mref}|KCB M-PESA Withdraw {mref}|PIGGYVEST WITHDRAWAL"
+     "|COWRYWISE WITHDRAWAL|SACCO WITHDRAWAL {ref}|FROM INSTANT ACCESS SAVER"
+     "|POT WITHDRAWAL", 40),
     ("transfer-in-investment-and-retirement-funds", "transfer", "*",
      "CONTRIBUTION RECEIVED {ref}|ROLLOVER CONTRIBUTION|EMPLOYER CONTRIBUTION {employer}"
      "|TFSA CONTRIBUTION RECEIVED|ISA SUBSCRIPTION RECEIVED|401K CONTRIBUTION {employer}", 30),
@@ -1154,55 +1372,49 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
     ("transfer-in-cash-advances-and-loans", "wallet", "KE",
      "M-Shwari Loan Disbursement {mref}|OverDraft of Credit Party FULIZA M-PESA {mref}"
      "|Business Payment from {pb} - TALA KENYA via API"
-     "|Business Payment from {pb} - BRANCH INTERNATIONAL via API"
-     "|KCB M-PESA Loan {mref}|Business Payment from {pb} - ZENKA via API", 50),
+     "|Business Payment from {pb} - BRANCH INTERNATIONAL via API|KCB M-PESA Loan {mref}"
+     "|Business Payment from {pb} - ZENKA via API", 50),
     ("transfer-in-cash-advances-and-loans", "loan", "NG GH UG TZ",
      "CARBON LOAN DISBURSEMENT|FAIRMONEY LOAN CREDIT|PALMCREDIT LOAN|MoKash loan {ref}"
-     "|Qwikloan {ref}"
-     "|Songesha {mref}|Timiza loan {mref}|RENMONEY DISBURSEMENT", 40),
+     "|Qwikloan {ref}|Songesha {mref}|Timiza loan {mref}|RENMONEY DISBURSEMENT", 40),
     ("transfer-in-other-transfer-in", "transfer", "*",
      "REVERSAL {ref}|CREDIT ADJUSTMENT {ref}|CASHBACK REWARD|CHARGEBACK CREDIT {ref}"
-     "|PROVISIONAL CREDIT"
-     "|Reversal of transaction {mref}|REFUND REVERSAL {ref}", 35),
+     "|PROVISIONAL CREDIT|Reversal of transaction {mref}|REFUND REVERSAL {ref}", 35),
     ("transfer-in-remittances-received", "transfer", "*",
      "WORLDREMIT FROM {person}|WESTERN UNION {person} {ref}|INTL TRANSFER FROM {person}"
-     "|MUKURU PAYOUT {ref}"
-     "|LEMFI CREDIT {person}|SENDWAVE FROM {person}|REMITTANCE RECEIVED {person}"
-     "|M-PESA GLOBAL RECEIVE {mref}", 50),
-    # Transfers out.
+     "|MUKURU PAYOUT {ref}|LEMFI CREDIT {person}|SENDWAVE FROM {person}"
+     "|REMITTANCE RECEIVED {person}|M-PESA GLOBAL RECEIVE {mref}", 50),
     ("transfer-out-account-transfer", "transfer", "*",
      "TRANSFER TO {person}|PAYMENT TO {person}|INTERNAL TRANSFER TO {acc}"
      "|Transfer to {person} {ref}", 60),
     ("transfer-out-account-transfer", "wallet", "KE",
      "Customer Transfer to {phone} {person}|Customer Transfer to {phone} - {person}"
-     "|Send Money {person} {phone}"
-     "|PesaLink to {bank} {person}", 70),
+     "|Send Money {person} {phone}|PesaLink to {bank} {person}", 70),
     ("transfer-out-account-transfer", "transfer", "NG",
      "NIP TRANSFER TO {person}|NIP/{bank}/{person}/{ref}|TRF TO {person} {ref}"
-     "|Transfer to {person} {bank}"
-     "|MOBILE TRF TO {person}|Opay Transfer to {person}", 60),
+     "|Transfer to {person} {bank}|MOBILE TRF TO {person}|Opay Transfer to {person}", 60),
     ("transfer-out-account-transfer", "wallet", "GH UG TZ",
-     "MoMo transfer to {person} {phone}|Transfer to {phone} {person}|Airtel Money sent to {person}"
-     "|Umetuma pesa kwa {person} {phone}|Send money to {person}", 60),
+     "MoMo transfer to {person} {phone}|Transfer to {phone} {person}"
+     "|Airtel Money sent to {person}|Umetuma pesa kwa {person} {phone}"
+     "|Send money to {person}", 60),
     ("transfer-out-account-transfer", "transfer", "ZA",
      "FNB APP PAYMENT TO {person}|ABSA BANKING APP TRF {person}|CAPITEC PAYMENT {person}"
-     "|PAYSHAP TO {person}"
-     "|IB PAYMENT TO {person}|DIGITAL PAYMENT DR {person}|INSTANT PAYMENT TO {person}"
-     "|Send Cash {phone}", 60),
+     "|PAYSHAP TO {person}|IB PAYMENT TO {person}|DIGITAL PAYMENT DR {person}"
+     "|INSTANT PAYMENT TO {person}|Send Cash {phone}", 60),
     ("transfer-out-account-transfer", "transfer", "US",
-     "ZELLE TO {person}|VENMO PAYMENT {person}|CASH APP*{person}|ONLINE TRANSFER TO SAV {c4}", 40),
+     "ZELLE TO {person}|VENMO PAYMENT {person}|CASH APP*{person}"
+     "|ONLINE TRANSFER TO CHK {c4}", 40),
     ("transfer-out-account-transfer", "transfer", "GB EU",
      "FASTER PAYMENT TO {person}|FPO {person} {ref}|SO {person}|SEPA UBERWEISUNG {person}"
      "|VIREMENT {person}", 50),
     ("transfer-out-withdrawal", "transfer", "*",
-     "ATM WITHDRAWAL {bank} {city}|CASH WITHDRAWAL {city}|ATM CASH {t4} {city}|ATM W/D {city}"
-     "|Cash Withdrawal {iso}|ATM WITHDRAWAL {ref}", 50),
+     "ATM WITHDRAWAL {bank} {city}|CASH WITHDRAWAL {city}|ATM CASH {t4} {city}"
+     "|ATM W/D {city}|Cash Withdrawal {iso}|ATM WITHDRAWAL {ref}", 50),
     ("transfer-out-withdrawal", "wallet", "KE UG TZ GH",
      "Customer Withdrawal At Agent Till {till} - {agent}|MoMo Cash Out {agent}"
-     "|Cash out at agent {till}"
-     "|Withdrawal at agent {agent}|Umetoa pesa kwa wakala {till}", 60),
-    ("transfer-out-withdrawal", "transfer", "EU", "Bargeldauszahlung {city}|RETRAIT DAB {city}"
-        "|GELDAUTOMAAT {city}", 30),
+     "|Cash out at agent {till}|Withdrawal at agent {agent}|Umetoa pesa kwa wakala {till}", 60),
+    ("transfer-out-withdrawal", "transfer", "EU",
+     "Bargeldauszahlung {city}|RETRAIT DAB {city}|GELDAUTOMAAT {city}", 30),
     ("transfer-out-savings", "transfer", "*",
      "TRANSFER TO SAVINGS|TO SAVINGS POCKET {ref}|SAVE POCKET|TO SAVINGS ACC {acc}"
      "|AUTO SAVE {month}", 40),
@@ -1218,26 +1430,27 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
     ("transfer-out-remittances-sent", "transfer", "*",
      "Send Money Abroad {person}|INTL TRANSFER TO {person}|M-PESA GLOBAL SEND {mref}"
      "|WORLDREMIT TO {person}", 40),
-    # Debit orders and loans.
     ("loan-payments-personal-loan-payment", "debit-order", "*",
      "LOAN REPAYMENT {ref}|PERSONAL LOAN INSTALMENT|LOAN INSTALMENT {acc}"
      "|PERSONAL LOAN PMT {ref}", 35),
     ("loan-payments-personal-loan-payment", "wallet", "KE",
      "Pay Bill to {pb} - TALA Acc {phone}|OD Loan Repayment to {pb} - M-PESA Overdraw"
-     "|M-Shwari Loan Repayment {mref}"
-     "|Pay Bill to {pb} - BRANCH Acc {phone}|KCB M-PESA Loan Repayment {mref}", 50),
+     "|M-Shwari Loan Repayment {mref}|Pay Bill to {pb} - BRANCH Acc {phone}"
+     "|KCB M-PESA Loan Repayment {mref}", 50),
     ("loan-payments-personal-loan-payment", "loan", "NG GH UG",
-     "FAIRMONEY REPAYMENT|CARBON REPAYMENT {ref}|PALMCREDIT REPAYMENT|MoKash repayment {ref}"
-     "|Qwikloan repayment {ref}", 35),
+     "FAIRMONEY REPAYMENT|CARBON REPAYMENT {ref}|PALMCREDIT REPAYMENT"
+     "|MoKash repayment {ref}|Qwikloan repayment {ref}", 35),
     ("loan-payments-personal-loan-payment", "debit-order", "ZA",
      "NAEDO {bank} PERS LOAN {ref}|DEBICHECK {bank} LOAN {ref}|AFRICAN BANK LOAN {ref}"
      "|DIRECTAXIS {ref}", 40),
     ("loan-payments-mortgage-payment", "debit-order", "*",
      "HOME LOAN {acc}|MORTGAGE PAYMENT|HOME LOAN INSTALMENT {acc}|MORTGAGE {bank} {ref}", 30),
     ("loan-payments-mortgage-payment", "debit-order", "ZA GB US",
-     "BOND PAYMENT {bank}|{bank} HOME LOAN|ROCKET MORTGAGE|NATIONWIDE MORTGAGE|MTG PMT {ref}", 30),
+     "BOND PAYMENT {bank}|{bank} HOME LOAN|ROCKET MORTGAGE|NATIONWIDE MORTGAGE"
+     "|MTG PMT {ref}", 30),
     ("loan-payments-car-payment", "debit-order", "*",
-     "VEHICLE FINANCE {ref}|CAR LOAN REPAYMENT|AUTO LOAN PMT {ref}|VEHICLE INSTALMENT {acc}", 30),
+     "VEHICLE FINANCE {ref}|CAR LOAN REPAYMENT|AUTO LOAN PMT {ref}"
+     "|VEHICLE INSTALMENT {acc}", 30),
     ("loan-payments-car-payment", "debit-order", "ZA",
      "NAEDO WESBANK {ref}|DEBICHECK MFC {ref}|DEBIT ORDER WESBANK {ref}", 30),
     ("loan-payments-credit-card-payment", "transfer", "*",
@@ -1246,79 +1459,80 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
     ("loan-payments-student-loan-payment", "debit-order", "US GB KE",
      "STUDENT LOAN PMT {ref}|STUDENT LOAN REPAYMENT|HELB REPAYMENT {ref}", 30),
     ("loan-payments-other-payment", "debit-order", "*",
-     "DEBT REVIEW PAYMENT {ref}|HIRE PURCHASE INSTALMENT|INSTALMENT {ref}|ACCOUNT INSTALMENT {acc}"
-     "|STORE ACCOUNT PAYMENT {ref}|LAYBY PAYMENT {ref}|DEBT COLLECTOR PAYMENT {ref}", 35),
+     "DEBT REVIEW PAYMENT {ref}|HIRE PURCHASE INSTALMENT|INSTALMENT {ref}"
+     "|ACCOUNT INSTALMENT {acc}|STORE ACCOUNT PAYMENT {ref}|LAYBY PAYMENT {ref}"
+     "|DEBT COLLECTOR PAYMENT {ref}", 35),
     ("general-services-insurance", "debit-order", "ZA",
-     "NAEDO {employer} INSURANCE {ref}|DEBICHECK FUNERAL COVER {ref}|DEBIT ORDER INSURANCE {ref}"
-     "|FUNERAL POLICY {ref}|LIFE COVER PREMIUM {ref}|SHORT TERM INS {ref}", 40),
+     "NAEDO {employer} INSURANCE {ref}|DEBICHECK FUNERAL COVER {ref}"
+     "|DEBIT ORDER INSURANCE {ref}|FUNERAL POLICY {ref}|LIFE COVER PREMIUM {ref}"
+     "|SHORT TERM INS {ref}", 40),
     ("general-services-insurance", "debit-order", "*",
      "INSURANCE PREMIUM {ref}|POLICY PREMIUM {acc}|CAR INSURANCE {month}"
      "|HEALTH INSURANCE {ref}", 30),
     ("personal-care-gyms-and-fitness-centers", "debit-order", "ZA",
      "NAEDO VIRGIN ACTIVE {ref}|DEBICHECK PLANET FITNESS {ref}|GYM DEBIT ORDER {ref}", 20),
-    # Rent, utilities, airtime.
     ("rent-and-utilities-rent", "transfer", "*",
      "RENT {month}|RENT {month} {year}|HOUSE RENT {person}|RENTAL {month} UNIT {store}"
-     "|LANDLORD {person}"
-     "|TRANSFER TO {person} RENT|MONTHLY RENT {acc}", 45),
+     "|LANDLORD {person}|TRANSFER TO {person} RENT|MONTHLY RENT {acc}", 45),
     ("rent-and-utilities-rent", "wallet", "KE UG TZ",
-     "Pay Bill to {pb} - {city} APARTMENTS Acc RENT|Customer Transfer to {phone} {person} RENT"
+     "Pay Bill to {pb} - {city} APARTMENTS Acc RENT"
+     "|Customer Transfer to {phone} {person} RENT"
      "|Pay Bill to {pb} - {employer} RENT Acc {store}", 40),
     ("rent-and-utilities-gas-and-electricity", "wallet", "KE",
      "Pay Bill to 888880 - KPLC PREPAID Acc. {acc}|KPLC PREPAID TOKEN {ref}"
      "|Pay Bill to 888888 - KPLC POSTPAID Acc {acc}", 40),
     ("rent-and-utilities-gas-and-electricity", "transfer", "NG GH UG TZ ZA",
      "PREPAID ELECTRICITY {acc}|ELECTRICITY TOKEN {ref}|POWER TOKEN {acc}"
-     "|Electricity purchase {acc}|LUKU {acc}"
-     "|YAKA TOKEN {acc}|ECG PREPAID {acc}|IKEDC PREPAID {acc}", 45),
+     "|Electricity purchase {acc}|LUKU {acc}|YAKA TOKEN {acc}|ECG PREPAID {acc}"
+     "|IKEDC PREPAID {acc}", 45),
     ("rent-and-utilities-water", "wallet", "KE UG TZ",
      "Pay Bill to {pb} - NAIROBI CITY WATER Acc {acc}|NWSC BILL {acc}|DAWASA BILL {acc}"
      "|WATER BILL {acc}", 35),
     ("rent-and-utilities-airtime-and-data", "wallet", "KE UG TZ GH",
-     "Airtime Purchase {phone}|Buy Bundles Online {ref}|Airtime for {phone}|Bought airtime {phone}"
-     "|Safaricom data bundles {ref}|MTN airtime {phone}|Airtel bundle {ref}|Tigo bundle {ref}", 60),
+     "Airtime Purchase {phone}|Buy Bundles Online {ref}|Airtime for {phone}"
+     "|Bought airtime {phone}|Safaricom data bundles {ref}|MTN airtime {phone}"
+     "|Airtel bundle {ref}|Tigo bundle {ref}", 60),
     ("rent-and-utilities-airtime-and-data", "transfer", "NG",
      "AIRTIME {phone}|MTN AIRTIME VTU {phone}|GLO DATA {phone}|AIRTEL DATA {phone}"
-     "|9MOBILE RECHARGE {phone}"
-     "|Airtime purchase MTN {phone}|Data purchase {phone}", 60),
+     "|9MOBILE RECHARGE {phone}|Airtime purchase MTN {phone}|Data purchase {phone}", 60),
     ("rent-and-utilities-airtime-and-data", "transfer", "ZA",
      "VODACOM PREPAID AIRTIME {phone}|MTN PREPAID {phone}|PREPAID AIRTIME {phone}"
-     "|DATA BUNDLE {phone}"
-     "|CELL C AIRTIME {phone}|TELKOM PREPAID DATA {phone}|FNB APP PREPAID AIRTIME {phone}", 50),
+     "|DATA BUNDLE {phone}|CELL C AIRTIME {phone}|TELKOM PREPAID DATA {phone}"
+     "|FNB APP PREPAID AIRTIME {phone}", 50),
     ("rent-and-utilities-airtime-and-data", "transfer", "US GB EU",
      "MOBILE TOP UP {phone}|PREPAID TOP-UP {phone}|LEBARA TOP UP|LYCAMOBILE TOPUP", 20),
     ("rent-and-utilities-cooking-fuel", "local", "KE NG GH UG TZ ZA",
-     "LPG REFILL {city}|GAS REFILL 13KG|GAS REFILL 6KG {city}|CHARCOAL {city}|PARAFFIN {city}"
-     "|K-GAS REFILL"
-     "|PRO GAS {city}|TOTAL GAS {c3}KG REFILL|AFRIGAS {city}|GAS CYLINDER REFILL|COOKING GAS {city}"
+     "LPG REFILL {city}|GAS REFILL 13KG|GAS REFILL 6KG {city}|CHARCOAL {city}"
+     "|PARAFFIN {city}|K-GAS REFILL|PRO GAS {city}|TOTAL GAS {c3}KG REFILL|AFRIGAS {city}"
+     "|GAS CYLINDER REFILL|COOKING GAS {city}"
      "|Merchant Payment to {till} - {agent} GAS POINT", 45),
     ("rent-and-utilities-generator-fuel", "local", "NG GH KE UG TZ ZA",
      "DIESEL FOR GEN|GENERATOR FUEL {city}|PETROL FOR GENERATOR|GEN DIESEL {ref}"
-     "|DIESEL DELIVERY GENERATOR"
-     "|FUEL FOR GENERATOR {city}|TRANSFER TO {person} DIESEL FOR GEN"
-     "|Customer Transfer to {phone} {person} GEN FUEL", 45),
+     "|DIESEL DELIVERY GENERATOR|FUEL FOR GENERATOR {city}"
+     "|TRANSFER TO {person} DIESEL FOR GEN|Customer Transfer to {phone} {person} GEN FUEL", 45),
     ("rent-and-utilities-water-purchase", "local", "KE NG GH UG TZ ZA",
      "WATER BOWSER {city}|WATER VENDOR {person}|WATER KIOSK {city}|WATER DELIVERY {city}"
-     "|BOREHOLE WATER {city}"
-     "|WATER TANKER {ref}|PURE WATER SACHET|Customer Transfer to {phone} {person} WATER BOWSER"
+     "|BOREHOLE WATER {city}|WATER TANKER {ref}|PURE WATER SACHET"
+     "|Customer Transfer to {phone} {person} WATER BOWSER"
      "|Merchant Payment to {till} - {agent} WATER POINT", 45),
     ("rent-and-utilities-sewage-and-waste-management", "local", "*",
      "REFUSE REMOVAL {acc}|WASTE COLLECTION {month}|SEWERAGE {acc}|SANITATION FEE {acc}"
      "|EXHAUSTER SERVICE {city}", 30),
     ("rent-and-utilities-other-utilities", "local", "*",
-     "MUNICIPAL ACCOUNT {acc}|UTILITY BILL {acc}|SERVICE CHARGE {city} ESTATE|MUNIC ACC {acc}"
-     "|UTILITIES {month}", 30),
+     "MUNICIPAL ACCOUNT {acc}|UTILITY BILL {acc}|SERVICE CHARGE {city} ESTATE"
+     "|MUNIC ACC {acc}|UTILITIES {month}", 30),
     ("government-and-non-profit-tax-payment", "transfer", "*",
-     "TAX PAYMENT {ref}|PROPERTY TAX {acc}|INCOME TAX {year}|PAYE {month}|VAT PAYMENT {ref}"
-     "|RATES AND TAXES {acc}", 35),
+     "TAX PAYMENT {ref}|PROPERTY TAX {acc}|INCOME TAX {year}|PAYE {month}"
+     "|VAT PAYMENT {ref}|RATES AND TAXES {acc}", 35),
     ("government-and-non-profit-donations", "transfer", "*",
-     "DONATION {ref}|TITHE {month}|OFFERING {ref}|CHURCH OFFERING|MOSQUE DONATION|ZAKAT {year}"
-     "|CHARITY DONATION", 40),
+     "DONATION {ref}|TITHE {month}|OFFERING {ref}|CHURCH OFFERING|MOSQUE DONATION"
+     "|ZAKAT {year}|CHARITY DONATION", 40),
     ("government-and-non-profit-donations", "wallet", "KE",
      "Pay Bill to {pb} - {city} CHURCH Acc TITHE|Pay Bill to {pb} - M-CHANGA Acc {ref}"
      "|HARAMBEE CONTRIBUTION {person}", 30),
     ("transportation-minibus-and-motorbike-taxis", "wallet", "KE UG",
-     "Customer Transfer to {phone} {person} BODA|Pay Bill to {pb} - {city} MATATU SACCO Acc {ref}"
+     "Customer Transfer to {phone} {person} BODA"
+     "|Pay Bill to {pb} - {city} MATATU SACCO Acc {ref}"
      "|Merchant Payment to {till} - {person} BODA|Buy Goods {person} MATATU", 40),
 )
 # fmt: on
@@ -1326,6 +1540,11 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
 
 # Idiom counts above are relative; this scales them to the corpus size we want.
 _IDIOM_SCALE = 2
+
+
+# Bank-generated lines often carry the period or date they are for.
+_DATED_KINDS = ("fee", "interest", "debit-order", "income", "wallet")
+_DATE_SUFFIXES = (" {month} {year}", " FOR {month} {year}", " {dd/mm}", " {iso}", " {month}")
 
 
 def _idiom_lines(rng: random.Random) -> list[CorpusLine]:
@@ -1336,6 +1555,8 @@ def _idiom_lines(rng: random.Random) -> list[CorpusLine]:
             for _ in range(count * _IDIOM_SCALE):
                 market = rng.choice(markets)
                 text = _fill(template, rng, market, S=rng.choice(_FEE_MERCHANTS))
+                if kind in _DATED_KINDS and rng.random() < 0.25:
+                    text += _fill(rng.choice(_DATE_SUFFIXES), rng, market)
                 lines.append(
                     CorpusLine(
                         _case(rng, text) if rng.random() < 0.15 else text,
@@ -1358,89 +1579,94 @@ LOCAL_WORDS: tuple[tuple[str, str], ...] = (
      "SUPERMARKET|MINI MARKET|MINIMARKET|BUTCHERY|BUTCHER|FRESH PRODUCE|GREENGROCER|FRUIT & VEG"
      "|GROCERS|GROCERY|CASH AND CARRY|FOODS|MEAT MARKET|SUPERMARKT|EPICERIE|MAMA MBOGA|FARM SHOP"
      "|FARMERS MARKET|SPAZA SHOP|PROVISION STORE|WHOLESALERS|HYPERMARKET"),
-    ("food-and-drink-coffee", "CAFE|COFFEE|COFFEE SHOP|ESPRESSO BAR|COFFEE HOUSE|ROASTERS|KAFFEE"
-        "|CAFFE"),
+    ("food-and-drink-coffee",
+     "CAFE|COFFEE|COFFEE SHOP|ESPRESSO BAR|COFFEE HOUSE|ROASTERS|KAFFEE|CAFFE"),
     ("food-and-drink-restaurant",
      "RESTAURANT|GRILL|BISTRO|STEAKHOUSE|TAVERN|BAR & GRILL|PUB|BRASSERIE|TRATTORIA|KITCHEN"
      "|EATERY|SUSHI|CHOP HOUSE|NYAMA CHOMA|BUKA|CHOP BAR|SHISANYAMA|RESTAURA|LOUNGE & GRILL|DINER"),
-    ("food-and-drink-fast-food", "TAKEAWAY|TAKE AWAY|FAST FOOD|CHICKEN & CHIPS|BURGERS|PIZZA"
-        "|KEBAB|FRIED CHICKEN|SHAWARMA"),
+    ("food-and-drink-fast-food",
+     "TAKEAWAY|TAKE AWAY|FAST FOOD|CHICKEN & CHIPS|BURGERS|PIZZA|KEBAB|FRIED CHICKEN|SHAWARMA"),
     ("food-and-drink-other-food-and-drink",
      "BAKERY|DELI|CONFECTIONERY|ICE CREAM|JUICE BAR|PATISSERIE|DONUTS|SWEETS|CAKES|SMOOTHIE"),
     ("food-and-drink-beer-wine-and-liquor",
      "BOTTLE STORE|LIQUOR STORE|WINES & SPIRITS|BOTTLE SHOP|OFF LICENCE|LIQUORS|WINE SHOP"
      "|BEER DEPOT|LIQUOR MART"),
-    ("general-merchandise-convenience-stores", "CONVENIENCE STORE|MINI MART|CORNER SHOP"
-        "|GENERAL DEALER|KIOSK|DUKA|SUPERETTE|FOOD & FUEL SHOP"),
-    ("general-merchandise-clothing-and-accessories", "BOUTIQUE|FASHION|CLOTHING|SHOES|TAILORS"
-        "|JEWELLERS|OUTFITTERS|MITUMBA"),
-    ("general-merchandise-electronics", "ELECTRONICS|PHONE SHOP|COMPUTERS|MOBILE ACCESSORIES"
-        "|TECH STORE|ELECTRICALS & APPLIANCES"),
-    ("general-merchandise-gifts-and-novelties", "FLORIST|FLOWERS|GIFT SHOP|GIFTS|PHOTO STUDIO"
-        "|CARDS & GIFTS"),
-    ("general-merchandise-office-supplies", "STATIONERS|STATIONERY|OFFICE SUPPLIES|PRINT SHOP"
-        "|CYBER CAFE PRINTING"),
-    ("general-merchandise-bookstores-and-newsstands", "BOOKSHOP|BOOKSTORE|BOOKS|NEWSAGENT"
-        "|NEWS STAND"),
+    ("general-merchandise-convenience-stores",
+     "CONVENIENCE STORE|MINI MART|CORNER SHOP|GENERAL DEALER|KIOSK|DUKA|SUPERETTE"
+     "|FOOD & FUEL SHOP"),
+    ("general-merchandise-clothing-and-accessories",
+     "BOUTIQUE|FASHION|CLOTHING|SHOES|TAILORS|JEWELLERS|OUTFITTERS|MITUMBA"),
+    ("general-merchandise-electronics",
+     "ELECTRONICS|PHONE SHOP|COMPUTERS|MOBILE ACCESSORIES|TECH STORE|ELECTRICALS & APPLIANCES"),
+    ("general-merchandise-gifts-and-novelties",
+     "FLORIST|FLOWERS|GIFT SHOP|GIFTS|PHOTO STUDIO|CARDS & GIFTS"),
+    ("general-merchandise-office-supplies",
+     "STATIONERS|STATIONERY|OFFICE SUPPLIES|PRINT SHOP|CYBER CAFE PRINTING"),
+    ("general-merchandise-bookstores-and-newsstands",
+     "BOOKSHOP|BOOKSTORE|BOOKS|NEWSAGENT|NEWS STAND"),
     ("general-merchandise-pet-supplies", "PET SHOP|PET STORE|PET SUPPLIES|AQUARIUM SHOP|PET FOOD"),
-    ("general-merchandise-sporting-goods", "SPORTS|SPORTS SHOP|CYCLES|OUTDOOR GEAR|CAMPING"
-        "|FISHING TACKLE"),
+    ("general-merchandise-sporting-goods",
+     "SPORTS|SPORTS SHOP|CYCLES|OUTDOOR GEAR|CAMPING|FISHING TACKLE"),
     ("general-merchandise-tobacco-and-vape", "VAPE|TOBACCONIST|SMOKE SHOP|HOOKAH|CIGARS"),
-    ("general-merchandise-discount-stores", "DISCOUNT STORE|BARGAIN STORE|DOLLAR STORE"
-        "|FACTORY SHOP|POUND SHOP|CHINA MALL"),
+    ("general-merchandise-discount-stores",
+     "DISCOUNT STORE|BARGAIN STORE|DOLLAR STORE|FACTORY SHOP|POUND SHOP|CHINA MALL"),
     ("general-merchandise-department-stores", "DEPARTMENT STORE|DEPT STORE"),
-    ("general-merchandise-other-general-merchandise", "TOYS|HOBBIES|CRAFTS|ART SUPPLIES"
-        "|PARTY SHOP|MUSIC INSTRUMENTS"),
-    ("home-improvement-hardware", "HARDWARE|HARDWARE & ELECTRICALS|BUILDERS MERCHANTS|PAINTS"
-        "|TIMBER|BUILDING MATERIALS|PLUMBING SUPPLIES|STEEL & CEMENT"),
+    ("general-merchandise-other-general-merchandise",
+     "TOYS|HOBBIES|CRAFTS|ART SUPPLIES|PARTY SHOP|MUSIC INSTRUMENTS"),
+    ("home-improvement-hardware",
+     "HARDWARE|HARDWARE & ELECTRICALS|BUILDERS MERCHANTS|PAINTS|TIMBER|BUILDING MATERIALS"
+     "|PLUMBING SUPPLIES|STEEL & CEMENT"),
     ("home-improvement-furniture", "FURNITURE|FURNISHERS|BEDS|HOME DECOR|CURTAINS|MATTRESS"),
-    ("home-improvement-repair-and-maintenance", "PLUMBING|ELECTRICIAN|ROOFING|HANDYMAN"
-        "|GARDEN SERVICES|NURSERY|GENERATOR REPAIR|BOREHOLE REPAIR"),
-    ("medical-pharmacies-and-supplements", "PHARMACY|CHEMIST|PHARMACEUTICALS|PHARMAC|APOTHEKE"
-        "|DRUG STORE|HEALTH SHOP"),
+    ("home-improvement-repair-and-maintenance",
+     "PLUMBING|ELECTRICIAN|ROOFING|HANDYMAN|GARDEN SERVICES|NURSERY|GENERATOR REPAIR"
+     "|BOREHOLE REPAIR"),
+    ("medical-pharmacies-and-supplements",
+     "PHARMACY|CHEMIST|PHARMACEUTICALS|PHARMAC|APOTHEKE|DRUG STORE|HEALTH SHOP"),
     ("medical-dental-care", "DENTAL|DENTIST|DENTAL CLINIC|ORTHODONTICS|DENTAL SURGERY"),
     ("medical-eye-care", "OPTOMETRIST|OPTICIANS|EYE CLINIC|OPTICAL|SPECSAVERS"),
-    ("medical-primary-care", "MEDICAL CENTRE|CLINIC|GP SURGERY|FAMILY PRACTICE|DR"
-        "|MEDICAL PRACTICE|HEALTH CENTRE|DISPENSARY"),
+    ("medical-primary-care",
+     "MEDICAL CENTRE|CLINIC|GP SURGERY|FAMILY PRACTICE|DR|MEDICAL PRACTICE|HEALTH CENTRE"
+     "|DISPENSARY"),
     ("medical-veterinary-services", "VET|VET CLINIC|ANIMAL HOSPITAL|VETERINARY|VETS"),
     ("medical-other-medical", "HOSPITAL|LABORATORY|RADIOLOGY|PHYSIOTHERAPY|DIAGNOSTICS|MATERNITY"),
-    ("personal-care-hair-and-beauty", "SALON|HAIR SALON|BARBER|BARBERSHOP|BEAUTY|NAIL BAR|SPA"
-        "|HAIR & BEAUTY|COSMETICS|MASSAGE"),
+    ("personal-care-hair-and-beauty",
+     "SALON|HAIR SALON|BARBER|BARBERSHOP|BEAUTY|NAIL BAR|SPA|HAIR & BEAUTY|COSMETICS|MASSAGE"),
     ("personal-care-laundry-and-dry-cleaning", "LAUNDRY|DRY CLEANERS|LAUNDROMAT|WASH & FOLD"),
-    ("personal-care-gyms-and-fitness-centers", "GYM|FITNESS|CROSSFIT|YOGA STUDIO|PILATES"
-        "|HEALTH CLUB|BOXING CLUB"),
+    ("personal-care-gyms-and-fitness-centers",
+     "GYM|FITNESS|CROSSFIT|YOGA STUDIO|PILATES|HEALTH CLUB|BOXING CLUB"),
     ("personal-care-other-personal-care", "TATTOO|WELLNESS|THERAPY|PSYCHOLOGIST"),
-    ("general-services-automotive", "AUTO REPAIRS|PANEL BEATERS|TYRES|CAR WASH|TOWING|MECHANIC"
-        "|MOTORS SERVICE|AUTO SPARES|EXHAUST CENTRE|CAR WASH & VALET"),
+    ("general-services-automotive",
+     "AUTO REPAIRS|PANEL BEATERS|TYRES|CAR WASH|TOWING|MECHANIC|MOTORS SERVICE|AUTO SPARES"
+     "|EXHAUST CENTRE|CAR WASH & VALET"),
     ("general-services-childcare", "CRECHE|DAYCARE|NURSERY SCHOOL|KINDERGARTEN|AFTERCARE"),
-    ("general-services-education", "SCHOOL|ACADEMY|COLLEGE|UNIVERSITY|TUITION|DRIVING SCHOOL"
-        "|INSTITUTE|PREPARATORY SCHOOL"),
-    ("general-services-consulting-and-legal", "ATTORNEYS|ADVOCATES|SOLICITORS|LEGAL|CONSULTANTS"
-        "|NOTARY"),
-    ("general-services-accounting-and-financial-planning", "ACCOUNTANTS|TAX SERVICES|AUDITORS"
-        "|FINANCIAL ADVISERS"),
+    ("general-services-education",
+     "SCHOOL|ACADEMY|COLLEGE|UNIVERSITY|TUITION|DRIVING SCHOOL|INSTITUTE|PREPARATORY SCHOOL"),
+    ("general-services-consulting-and-legal",
+     "ATTORNEYS|ADVOCATES|SOLICITORS|LEGAL|CONSULTANTS|NOTARY"),
+    ("general-services-accounting-and-financial-planning",
+     "ACCOUNTANTS|TAX SERVICES|AUDITORS|FINANCIAL ADVISERS"),
     ("general-services-storage", "SELF STORAGE|STORAGE|STORAGE UNITS|WAREHOUSING"),
-    ("general-services-postage-and-shipping", "COURIER|COURIERS|POST OFFICE|SHIPPING"
-        "|PARCEL SERVICES"),
-    ("general-services-other-general-services", "PRINTERS|CLEANING SERVICES|FUNERAL SERVICES"
-        "|LOCKSMITH|REPAIRS|EVENTS"),
-    ("entertainment-other-entertainment", "NIGHTCLUB|LOUNGE|KARAOKE|BOWLING|PAINTBALL|ESCAPE ROOM"
-        "|GO KARTS|ARCADE"),
-    ("entertainment-sporting-events-amusement-parks-and-museums", "MUSEUM|ZOO|THEME PARK"
-        "|WATER PARK|STADIUM|GALLERY|AQUARIUM"),
+    ("general-services-postage-and-shipping",
+     "COURIER|COURIERS|POST OFFICE|SHIPPING|PARCEL SERVICES"),
+    ("general-services-other-general-services",
+     "PRINTERS|CLEANING SERVICES|FUNERAL SERVICES|LOCKSMITH|REPAIRS|EVENTS"),
+    ("entertainment-other-entertainment",
+     "NIGHTCLUB|LOUNGE|KARAOKE|BOWLING|PAINTBALL|ESCAPE ROOM|GO KARTS|ARCADE"),
+    ("entertainment-sporting-events-amusement-parks-and-museums",
+     "MUSEUM|ZOO|THEME PARK|WATER PARK|STADIUM|GALLERY|AQUARIUM"),
     ("transportation-parking", "PARKING|CAR PARK|PARKADE|PARKING GARAGE"),
-    ("transportation-gas", "FILLING STATION|SERVICE STATION|PETROL STATION|FUEL|GARAGE"
-        "|GAS STATION|PETROLEUM"),
+    ("transportation-gas",
+     "FILLING STATION|SERVICE STATION|PETROL STATION|FUEL|GARAGE|GAS STATION|PETROLEUM"),
     ("travel-lodging", "HOTEL|LODGE|GUEST HOUSE|GUESTHOUSE|B&B|INN|MOTEL|SUITES|RESORT"),
     ("travel-other-travel", "TRAVEL|TRAVEL & TOURS|SAFARIS|TOURS|TRAVEL AGENCY"),
-    ("transportation-other-transportation", "SHUTTLES|SHUTTLE SERVICES|TRANSPORTERS"
-        "|AIRPORT TRANSFERS|BOAT TRANSFERS"),
-    ("medical-nursing-care", "NURSING HOME|CARE HOME|FRAIL CARE|HOME CARE|NURSING SERVICES"
-        "|RETIREMENT VILLAGE"),
-    ("home-improvement-other-home-improvement", "POOLS|PEST CONTROL|FUMIGATORS"
-        "|SOLAR INSTALLATIONS|BOREHOLE DRILLING|POOL SUPPLIES"),
-    ("home-improvement-security", "SECURITY|ALARMS|ARMED RESPONSE|CCTV|SECURITY SYSTEMS"
-        "|ELECTRIC FENCING"),
+    ("transportation-other-transportation",
+     "SHUTTLES|SHUTTLE SERVICES|TRANSPORTERS|AIRPORT TRANSFERS|BOAT TRANSFERS"),
+    ("medical-nursing-care",
+     "NURSING HOME|CARE HOME|FRAIL CARE|HOME CARE|NURSING SERVICES|RETIREMENT VILLAGE"),
+    ("home-improvement-other-home-improvement",
+     "POOLS|PEST CONTROL|FUMIGATORS|SOLAR INSTALLATIONS|BOREHOLE DRILLING|POOL SUPPLIES"),
+    ("home-improvement-security",
+     "SECURITY|ALARMS|ARMED RESPONSE|CCTV|SECURITY SYSTEMS|ELECTRIC FENCING"),
     ("entertainment-music-and-audio", "MUSIC STORE|RECORDS|VINYL|MUSIC SHOP|RECORD BAR"),
     ("entertainment-video-games", "GAMING|GAME ZONE|VIDEO GAMES|CONSOLES"),
 )

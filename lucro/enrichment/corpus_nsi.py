@@ -45,8 +45,8 @@ _TRANSIT = "transportation-public-transit"
 _LODGING = "travel-lodging"
 
 # NSI type -> detailed category slug. Decisions worth a word:
-# - EV charging counts as fuel for the vehicle (transportation-gas), like the fuel chains
-#   that run most chargers.
+# - EV charging is not a gas station: transportation-other-transportation, as the
+#   labelled set has it (a secondary type of a fuel chain's name is printed SHELL RECHARGE).
 # - shop=chemist (dm, Rossmann, Boots) is a pharmacy on a statement; health food and
 #   supplement shops are "nutrition shops" in Plaid's words, so pharmacies too.
 # - shop=mobile_phone and telecommunication are the carriers' own shops: a line naming the
@@ -273,9 +273,9 @@ NSI_CATEGORIES: dict[str, str] = {
     # Transportation and travel
     "brands/amenity/fuel": _GAS,
     "brands/waterway/fuel": _GAS,
-    "brands/amenity/charging_station": _GAS,
-    "brands/man_made/charge_point": _GAS,
-    "operators/amenity/charging_station": _GAS,
+    "brands/amenity/charging_station": "transportation-other-transportation",
+    "brands/man_made/charge_point": "transportation-other-transportation",
+    "operators/amenity/charging_station": "transportation-other-transportation",
     "brands/amenity/parking": "transportation-parking",
     "operators/amenity/parking": "transportation-parking",
     "brands/amenity/bicycle_rental": "transportation-bikes-and-scooters",
@@ -331,6 +331,8 @@ VENDING_CATEGORIES: dict[str, str] = {
 BRAND_CATEGORY_OVERRIDES: dict[tuple[str, str], str] = {
     ("walmart", "brands/shop/department_store"): "general-merchandise-superstores",
     ("walmart supercenter", "brands/shop/department_store"): "general-merchandise-superstores",
+    ("walmart supercenter", "brands/shop/supermarket"): "general-merchandise-superstores",
+    ("walmart supercentre", "brands/shop/supermarket"): "general-merchandise-superstores",
     ("target", "brands/shop/department_store"): "general-merchandise-superstores",
     ("target", "brands/shop/supermarket"): "general-merchandise-superstores",
     ("meijer", "brands/shop/supermarket"): "general-merchandise-superstores",
