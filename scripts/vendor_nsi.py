@@ -45,6 +45,14 @@ NPM_TIMEOUT_S = 300
 # Statement lines are printed in Latin letters; names that are not Latin after removing
 # accents (Cyrillic, CJK, Arabic, ...) would teach nothing about them.
 _PRINTABLE = re.compile(r"^[A-Za-z0-9 &'.,+!/:()*#@-]+$")
+# Operators that are public bodies (a city running clinics, a county running parking)
+# print as the body, whose lines mean rates, fines or services, not the operated type.
+_PUBLIC_BODY = re.compile(
+    r"\b(city of|city council|county|council|borough|district|municipal\w*|kommune"
+    r"|gemeinde|stadt|ville de|ayuntamiento|comune di|government|ministry|department of"
+    r"|department for|state of|town of)\b",
+    re.IGNORECASE,
+)
 _DISAMBIGUATION = re.compile(r"\s*\([^)]*\)\s*$")
 # locationSet regions (UN M49) that cover our markets; kept as written.
 _REGIONS = {"001", "002", "011", "014", "018", "019", "021", "150", "151", "154", "155"}
@@ -115,6 +123,12 @@ def brand_rows(nsi: dict[str, Any]) -> list[dict[str, str]]:
                 continue
             category = nsi_category(path, name, tags)
             if category is None:
+                continue
+            if (
+                path.startswith("operators/")
+                and not category.startswith("government-")
+                and _PUBLIC_BODY.search(name)
+            ):
                 continue
             brand = ascii_name(tags.get("brand") or tags.get("operator") or "") or name
             row = merged.setdefault(
