@@ -157,7 +157,7 @@ MARKETS: dict[str, Market] = {
         (
             "POS PURCHASE {m} ACCRA GH", "MoMo Pay to {M} Ref {ref}", "Payment to {M} {ref}",
             "Merchant Payment {M} {mref}", "CARD PURCHASE {m} {dd/mm}",
-            "POS {m} {city} GH", "MOMOPAY {M} {phone}", "{m} {city}",
+            "POS {m} {city} GH", "MOMOPAY {M} {phone}", "{m} {city}", "MOMO PAY {M} {city}",
         ),
         True,
     ),
@@ -682,11 +682,22 @@ _PRIMARY_OVERRIDES = {
 }
 
 
+# Facilities a business hosts for others (chargers at McDonald's, its car park, vending
+# machines) never give the business's name its meaning.
+_BARE_LAST = (
+    "transportation-other-transportation",
+    "transportation-parking",
+    "food-and-drink-vending-machines",
+)
+
+
 def _bare_rank(category: str) -> int:
     if category in _BARE_PREFERENCE:
         return _BARE_PREFERENCE.index(category)
     if category in _BARE_LATE:
         return 100 + _BARE_LATE.index(category)
+    if category in _BARE_LAST:
+        return 200
     return 50
 
 
@@ -745,7 +756,7 @@ def _card_line(
 
 # NSI lists far more fashion labels than people spend at; unknown names should not all
 # look like clothing to a model trained on this.
-_BRAND_LINE_SHARE = {"general-merchandise-clothing-and-accessories": 0.5}
+_BRAND_LINE_SHARE = {"general-merchandise-clothing-and-accessories": 0.35}
 _TYPO_SHARE = 0.04
 
 
@@ -1409,7 +1420,7 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
      "|VIREMENT {person}", 50),
     ("transfer-out-withdrawal", "transfer", "*",
      "ATM WITHDRAWAL {bank} {city}|CASH WITHDRAWAL {city}|ATM CASH {t4} {city}"
-     "|ATM W/D {city}|Cash Withdrawal {iso}|ATM WITHDRAWAL {ref}", 50),
+     "|ATM W/D {city}|Cash Withdrawal {iso}|ATM WITHDRAWAL {ref}|ATM WDL {t4} {city}", 50),
     ("transfer-out-withdrawal", "wallet", "KE UG TZ GH",
      "Customer Withdrawal At Agent Till {till} - {agent}|MoMo Cash Out {agent}"
      "|Cash out at agent {till}|Withdrawal at agent {agent}|Umetoa pesa kwa wakala {till}", 60),
@@ -1494,7 +1505,8 @@ IDIOMS: tuple[tuple[str, str, str, str, int], ...] = (
      "|Airtel bundle {ref}|Tigo bundle {ref}", 60),
     ("rent-and-utilities-airtime-and-data", "transfer", "NG",
      "AIRTIME {phone}|MTN AIRTIME VTU {phone}|GLO DATA {phone}|AIRTEL DATA {phone}"
-     "|9MOBILE RECHARGE {phone}|Airtime purchase MTN {phone}|Data purchase {phone}", 60),
+     "|9MOBILE RECHARGE {phone}|Airtime purchase MTN {phone}|Data purchase {phone}"
+     "|AIRTEL VTU {phone}|GLO VTU {phone}|MTN VTU {phone}|9MOBILE VTU {phone}", 60),
     ("rent-and-utilities-airtime-and-data", "transfer", "ZA",
      "VODACOM PREPAID AIRTIME {phone}|MTN PREPAID {phone}|PREPAID AIRTIME {phone}"
      "|DATA BUNDLE {phone}|CELL C AIRTIME {phone}|TELKOM PREPAID DATA {phone}"
