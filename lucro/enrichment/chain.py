@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Protocol
 
+import msgspec
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from lucro.enrichment.normalise import statement_text
 from lucro.ingestion.store import Answer, Row
 
 # What an enricher sees of a row and answers are the owner's types (it claims the rows and
@@ -50,6 +52,22 @@ def _simulate_latency(count: int) -> None:
         time.sleep(sum(random.uniform(low, high) for _ in range(count)))
 
 
+def statement_rows(rows: Sequence[Row]) -> Sequence[Row]:
+    """Return the rows as the enrichers read them: each description normalised.
+
+    A notification's accounting (balances, fees, transaction ids) is dropped
+    (``normalise.statement_text``); the stored row keeps the original.
+    """
+    out: list[Row] | None = None
+    for index, row in enumerate(rows):
+        text = statement_text(row.description)
+        if text is not row.description:
+            if out is None:
+                out = list(rows)
+            out[index] = msgspec.structs.replace(row, description=text)
+    return rows if out is None else out
+
+
 def chain_run(
     rows: Sequence[Row],
     enrichers: Sequence[Enricher] | None = None,
@@ -59,6 +77,7 @@ def chain_run(
     """Run the chain over ``rows``; return one answer per row (``NO_ANSWER`` if none)."""
     if simulate_latency:
         _simulate_latency(len(rows))
+    rows = statement_rows(rows)
     answers: list[Answer | None] = [None] * len(rows)
     todo = list(range(len(rows)))
     for enricher in enrichers if enrichers is not None else enrichers_configured():

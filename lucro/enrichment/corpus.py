@@ -1148,8 +1148,40 @@ def _service_lines(rng: random.Random) -> list[CorpusLine]:
                 if category == "travel-flights" and rng.random() < 0.35:
                     lines.append(_ticket_line(rng, market, name, category, clean))
                     continue
+                if market == "ZA" and rng.random() < 0.3:
+                    lines.append(_debit_order_line(rng, name, category, clean))
+                    continue
                 lines.append(_card_line(rng, market, name, category, clean, "service"))
     return lines
+
+
+def _debit_order_line(rng: random.Random, name: str, category: str, clean: str) -> CorpusLine:
+    """A South African debit order: the payee's abbreviated short name, then its reference.
+
+    Banks print the user code's short name (at most 10-15 characters, often with the
+    spaces squeezed out: ``OLDMUTUAL``, ``VIRGIN ACT``) glued to or followed by the
+    contract reference and, for some, a collection date (``C/P05NOV``).
+    """
+    short = name.upper().replace("*", " ")
+    if rng.random() < 0.5:
+        short = short.replace(" ", "")
+    short = short[: rng.randint(8, 15)].rstrip()
+    reference = _digits(rng, rng.randint(8, 16))
+    shape = rng.choice(
+        (
+            "{s}{r}",
+            "{s} {r}",
+            "{s}{r}C/P{d}",
+            "{s} {r}:{r6}",
+            "DEBIT ORDER {s} {r}",
+            "NAEDO {s} {r}",
+            "DEBICHECK {s} {r}",
+            "{s} M{r}",
+        )
+    )
+    day = f"{rng.randint(1, 28):02d}{rng.choice(('JAN', 'MAR', 'JUN', 'SEP', 'NOV', 'DEC'))}"
+    description = " ".join(shape.format(s=short, r=reference, d=day, r6=_digits(rng, 6)).split())
+    return CorpusLine(description, None, _amount(rng, category, "ZA"), category, "debit-order")
 
 
 # --- Bank and wallet idioms ------------------------------------------------------------

@@ -100,6 +100,7 @@ class ChainScores:
     by_source: dict[str, Tally] = field(default_factory=dict)
     by_market: dict[str, Tally] = field(default_factory=dict)
     predicted: list[str | None] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 def chain_score(lines: Sequence[Line], taxonomy: Taxonomy) -> ChainScores:
@@ -113,6 +114,7 @@ def chain_score(lines: Sequence[Line], taxonomy: Taxonomy) -> ChainScores:
     for line, answer in zip(lines, answers, strict=True):
         predicted = taxonomy.slugs.get(answer.category_id) if answer.category_id else None
         scores.predicted.append(predicted)
+        scores.sources.append(answer.source)
         scores.total.add(predicted, line.category, taxonomy)
         scores.by_source.setdefault(answer.source, Tally()).add(predicted, line.category, taxonomy)
         scores.by_market.setdefault(line.market, Tally()).add(predicted, line.category, taxonomy)

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from lucro.enrichment.chain import Answer, Row
 from lucro.enrichment.models import MerchantMemory, MerchantMemoryVersion
+from lucro.enrichment.normalise import statement_text
 from lucro.enrichment.rules_version import version_step
 
 KEY_MAX_LENGTH = 200  # MerchantMemory.key's column
@@ -93,7 +94,8 @@ def memory_record(
     correction of a key inserts a zero row (``ON CONFLICT DO NOTHING``: a concurrent first
     correction may have just inserted it) and then counts itself with the same update.
     """
-    key = merchant_key(description, merchant_name)
+    # Keyed as the chain reads the line (chain.statement_rows), so the lesson meets its lines.
+    key = merchant_key(statement_text(description), merchant_name)
     if key is None:
         return False
     direction = _direction(money_in)

@@ -46,6 +46,7 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "data" / "category_model.
 # Letter runs only: digits, punctuation and symbols separate words and are dropped.
 _WORD = re.compile(r"[^\W\d_]+")
 _PREFIXES = (3, 4, 5)
+_JOINED = 8  # words at least this long also give their letter 4-grams
 _IN, _OUT = "+", "-"
 # Separates the parts of a document; never inside a word (words are letters only).
 _SEP = "|"
@@ -82,6 +83,10 @@ def line_features(document: str) -> list[str]:
                 for k in _PREFIXES:
                     if len(word) > k:
                         features.append(f"{word[:k]}…")
+                if len(word) >= _JOINED:
+                    # Letter 4-grams inside a long word: a name printed joined
+                    # (``OLDMUTUAL``) shares them with the words it joins.
+                    features.extend(f"·{word[i : i + 4]}" for i in range(len(word) - 3))
             if previous is not None:
                 features.append(f"{previous} {word}")
             previous = word

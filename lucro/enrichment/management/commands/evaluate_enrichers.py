@@ -24,12 +24,16 @@ from lucro.enrichment.model import model_current
 # The labelled sets live beside default_rules.csv, in enrichment/data/.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_CSVS = [
+    DATA_DIR / "eval_statements_2.csv",
     DATA_DIR / "eval_statements.csv",
     DATA_DIR / "eval_holdout.csv",
     DATA_DIR / "eval_labelled.csv",
 ]
 ROLES = {
-    "eval_statements.csv": "held out, blind: real statement lines never used for tuning",
+    "eval_statements_2.csv": "HELD OUT, blind: statement lines never used for tuning",
+    "eval_statements.csv": (
+        "development set: scored blind once (75.3 % primary), then used to find what fails"
+    ),
     "eval_holdout.csv": "held out: never used for tuning (seen once by an earlier rules revision)",
     "eval_labelled.csv": "TUNING set: the rules and the model's choices were tuned on it",
 }
@@ -118,8 +122,9 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("  misses (label ← predicted):")
         shown = 0
-        for line, predicted in zip(lines, scores.predicted, strict=True):
+        for line, predicted, source in zip(lines, scores.predicted, scores.sources, strict=True):
             if taxonomy.primary.get(predicted or "") != taxonomy.primary[line.category]:
+                out(f"    [{source}]")
                 out(
                     f"    {line.description!r} / {line.merchant!r} {line.amount}: "
                     f"{line.category} ← {predicted}"
