@@ -14,9 +14,9 @@ from lucro.enrichment.training import C_GRID, model_train
 class Command(BaseCommand):
     help = (
         "Build the training corpus (deterministic), tune C, the confidence temperature and the "
-        "abstention threshold on the tuning set (eval_labelled.csv) with a corpus-only model, "
-        "fit the final model on corpus + tuning set, and save it with skops. The held-out sets "
-        "are never read."
+        "abstention threshold on the tuning data (eval_labelled.csv, eval_statements.csv) with a "
+        "corpus-only model, fit the final model on corpus + tuning data, and save it with skops. "
+        "The held-out sets are never read."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,10 +35,10 @@ class Command(BaseCommand):
         path = Path(options["out"]) if options["out"] else model_path()
         model_save(model, path)
         model_forget()
-        out(f"Corpus: {report.corpus_lines} lines; tuning set: {report.tuning_lines} lines")
+        out(f"Corpus: {report.corpus_lines} lines; tuning data: {report.tuning_lines} lines")
         for c, s in report.tuning.items():
             out(
-                f"  C={c:g}: tuning-set detailed accuracy {s.accuracy:.1%}, log loss "
+                f"  C={c:g}: tuning-data detailed accuracy {s.accuracy:.1%}, log loss "
                 f"{s.log_loss:.3f}, calibration error {s.calibration_error:.3f}"
             )
         choices = report.choices
