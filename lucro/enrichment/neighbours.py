@@ -46,7 +46,7 @@ class Index:
 
     @classmethod
     def build(cls, memory: Memory, model: CategoryModel) -> Index:
-        vectorizer = model.pipeline.named_steps["features"]
+        vectorizer = model.vectorizer
         documents = [_document(e.key, e.money_in) for e in memory.entries]
         return cls(
             memory.version,

@@ -243,10 +243,9 @@ def model_train(
 
     final = fit(corpus_docs + tuning_docs, corpus_labels + tuning_labels, c=c)
     params = {"C": c, "seed": seed, "features": FEATURE_VERSION}
-    model = CategoryModel(
+    model = CategoryModel.from_pipeline(
+        final.pipeline,
         version=version_of([*corpus, *tuning], params),
-        pipeline=final.pipeline,
-        classes=final.classes,
         min_confidence=threshold,
         temperature=temperature,
         metadata={

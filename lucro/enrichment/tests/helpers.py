@@ -71,10 +71,9 @@ def tiny_model(tmp_path: Path, *, min_confidence: float = 0.0) -> Path:
     fitted = training.fit(docs, labels, c=10.0)
     path = tmp_path / "tiny.skops"
     model_save(
-        CategoryModel(
+        CategoryModel.from_pipeline(
+            fitted.pipeline,
             version="tiny-1",
-            pipeline=fitted.pipeline,
-            classes=fitted.classes,
             min_confidence=min_confidence,
             temperature=1.0,
             metadata={},

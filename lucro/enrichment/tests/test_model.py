@@ -113,17 +113,7 @@ def test_no_model_file_means_the_enricher_passes(tmp_path: Path) -> None:
 
 def test_a_file_with_untrusted_types_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "evil.skops"
-    sio.dump(
-        {
-            "version": "x",
-            "pipeline": os.system,  # what a malicious file would smuggle in
-            "classes": [],
-            "min_confidence": 0.0,
-            "temperature": 1.0,
-            "metadata": {},
-        },
-        path,
-    )
+    sio.dump({"format": 2, "version": "x", "idf": os.system}, path)  # code, not data
     with pytest.raises(ValueError, match="does not trust"):
         model_load(path)
 
