@@ -330,8 +330,8 @@ def run() -> list[BenchRow]:
         # The enricher's own load (a worker's first chunk pays it once), timed apart from
         # importing scikit-learn and skops (a worker imports them once at start).
         import_started = time.perf_counter()
-        import skops.io  # noqa: F401
         import sklearn.feature_extraction.text  # noqa: F401
+        import skops.io  # noqa: F401
 
         import_ms = (time.perf_counter() - import_started) * 1000
         model_forget()
