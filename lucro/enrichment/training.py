@@ -18,7 +18,6 @@ Deterministic: the same corpus, tuning set and parameters give the same model an
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
@@ -58,16 +57,9 @@ class Example:
 
 def labelled_csv(path: Path) -> list[Example]:
     """Read a labelled CSV (``description,merchant,amount,category``, extra columns ignored)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [
-            Example(
-                record["description"],
-                record["merchant"] or None,
-                Decimal(record["amount"].strip()),
-                record["category"].strip(),
-            )
-            for record in csv.DictReader(handle)
-        ]
+    from lucro.enrichment.evaluation import lines_read
+
+    return [Example(x.description, x.merchant, x.amount, x.category) for x in lines_read(path)]
 
 
 def corpus_examples(seed: int) -> list[Example]:
