@@ -155,3 +155,23 @@ def category_slug(pk: uuid.UUID) -> str:
     from lucro.taxonomy.models import Category
 
     return Category.objects.get(pk=pk).slug
+
+
+@pytest.mark.django_db
+def test_the_featuriser_computes_what_the_vectorizer_does(tmp_path: Path) -> None:
+    loaded = model_load(tiny_model(tmp_path))
+    documents = [
+        line_document(text, merchant, money_in)
+        for text, merchant, money_in in [
+            ("POS PURCHASE KWIKBUTCHERY SOWETO 05/10", None, False),
+            ("CARD PURCHASE PHARMACY DIRECT", "Pharmacy Direct", False),
+            ("THE TAVERN THE TAVERN", None, True),  # repeated words count twice
+            ("UNKNOWN WORDS ONLY", None, False),
+            (None, None, True),
+        ]
+    ]
+    expected = loaded.vectorizer.transform(documents).toarray()
+    got = loaded.featuriser.transform(documents).toarray()
+    assert got.shape == expected.shape
+    assert abs(got - expected).max() < 1e-6
+    assert loaded.featuriser.transform(documents[:1]).toarray() == pytest.approx(got[:1])
