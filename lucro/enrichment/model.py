@@ -330,6 +330,12 @@ class ModelEnricher:
         self._answers: dict[tuple[uuid.UUID, float], Answer] = {}
         self._threshold = 0.0
 
+    def warm(self) -> None:
+        """Load the model now (a worker process calls this as it starts: tasks.py)."""
+        model = model_current()
+        if model is not None:
+            model.featuriser  # noqa: B018 - built once, here rather than in the first chunk
+
     def _bind(self, model: CategoryModel, threshold: float) -> None:
         from lucro.taxonomy.models import Category
 

@@ -16,10 +16,12 @@ from typing import Any
 
 import structlog
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import OperationalError
 
 from lucro.enrichment import services, signals
+from lucro.enrichment.chain import enrichers_configured
 from lucro.ingestion import transitions
 
 logger = structlog.get_logger(__name__)
@@ -64,6 +66,22 @@ def sweep() -> int:
     """Return stuck rows to the queue and re-queue batches whose message was lost."""
     result = services.sweep()
     return result.returned + result.requeued_batches
+
+
+@worker_process_init.connect(dispatch_uid="enrichment.enrichers_warm")
+def enrichers_warm(**_: Any) -> None:
+    """Load what the chain's enrichers need as a worker process starts (``warm()``).
+
+    Otherwise the first chunk would load it (importing scikit-learn and reading the model
+    took 5 s on a slow day) while holding its rows' locks in the claiming transaction.
+    """
+    for enricher in enrichers_configured():
+        warm = getattr(enricher, "warm", None)
+        if warm is not None:
+            try:
+                warm()
+            except Exception:
+                logger.exception("enricher_warm_failed", enricher=type(enricher).__name__)
 
 
 @contextmanager

@@ -175,3 +175,16 @@ def test_the_featuriser_computes_what_the_vectorizer_does(tmp_path: Path) -> Non
     assert got.shape == expected.shape
     assert abs(got - expected).max() < 1e-6
     assert loaded.featuriser.transform(documents[:1]).toarray() == pytest.approx(got[:1])
+
+
+def test_a_worker_process_loads_the_model_as_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lucro.enrichment import tasks
+
+    model.model_forget()
+    loads: list[str] = []
+    real = model.model_load
+    monkeypatch.setattr(model, "model_load", lambda path: loads.append(str(path)) or real(path))
+    tasks.enrichers_warm()
+    assert loads == [str(model.model_path())]
+    model.model_current()  # the first chunk finds it loaded
+    assert len(loads) == 1
