@@ -213,11 +213,11 @@ class CategoryModel:
         return [(self.classes[b], float(c)) for b, c in zip(best.tolist(), confidence, strict=True)]
 
 
-# What a saved model may hold: numpy arrays and scalars, scipy sparse matrices and plain
-# Python values — data, never code (the feature function is this module's, bound at load).
-# A file holding any other type refuses to load.
-def _is_trusted_type(name: str) -> bool:
-    return name.startswith(("numpy.", "builtins.", "scipy.sparse."))
+# What a saved model may hold beyond skops' own default-trusted types (numpy arrays and
+# scalars, plain containers): the sparse weight matrix. Named one by one — a prefix such as
+# "builtins." would also trust ``builtins.eval``. A file holding any other type refuses to
+# load: data, never code (the feature function is this module's, bound at load).
+TRUSTED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix", "scipy.sparse._csc.csc_matrix"})
 
 
 def model_save(model: CategoryModel, path: Path) -> None:
@@ -255,7 +255,7 @@ def model_load(path: Path) -> CategoryModel:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     untrusted = sio.get_untrusted_types(file=path)
-    refused = sorted(t for t in untrusted if not _is_trusted_type(t))
+    refused = sorted(t for t in untrusted if t not in TRUSTED_TYPES)
     if refused:
         raise ValueError(f"{path} holds types Lucro does not trust: {', '.join(refused)}")
     state = sio.load(path, trusted=untrusted)

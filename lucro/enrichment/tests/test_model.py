@@ -116,6 +116,10 @@ def test_a_file_with_untrusted_types_is_refused(tmp_path: Path) -> None:
     sio.dump({"format": 2, "version": "x", "idf": os.system}, path)  # code, not data
     with pytest.raises(ValueError, match="does not trust"):
         model_load(path)
+    # Nor a builtin that runs code.
+    sio.dump({"format": 2, "version": "x", "idf": eval}, path)
+    with pytest.raises(ValueError, match=r"does not trust: builtins\.eval"):
+        model_load(path)
 
 
 @pytest.mark.django_db
