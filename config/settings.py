@@ -7,6 +7,7 @@ filesystem Celery broker and a file cache, so a bare machine needs no server at 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -271,8 +272,12 @@ HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 2.0)
 
 # --- DRF ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["lucro.tenancy.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["lucro.tenancy.permissions.HasOrganization"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "lucro.tenancy.authentication.ApiKeyAuthentication",
+        "lucro.tenancy.authentication.JwtAuthentication",
+    ],
+    # Closed by default: every view declares the capability it needs (lucro.tenancy.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["lucro.tenancy.permissions.Undeclared"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["lucro.core.parsers.BoundedJSONParser"],
     # OPTIONS answers 405: the OpenAPI schema describes the API, and DRF's metadata reply
@@ -301,6 +306,42 @@ SPECTACULAR_SETTINGS = {
         "lucro.core.openapi.problem_media_type_hook",
     ],
 }
+
+# --- People and tokens (SPEC §9) ---------------------------------------------------------
+_INSECURE_JWT_KEY = "insecure-development-jwt-key-do-not-use-in-production"
+# Its own key, not SECRET_KEY: rotating one must not log everybody out of the other.
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", _INSECURE_JWT_KEY)
+JWT_ACCESS_MINUTES = env_int("JWT_ACCESS_MINUTES", 5, minimum=1)
+JWT_REFRESH_DAYS = env_int("JWT_REFRESH_DAYS", 7, minimum=1)
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=JWT_REFRESH_DAYS),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "ISSUER": "lucro",
+    "LEEWAY": 0,
+    "UPDATE_LAST_LOGIN": False,
+}
+PASSWORD_HASHERS = [
+    # Argon2id first: new and changed passwords use it; older PBKDF2 hashes (operators made
+    # with createsuperuser before) still verify and are upgraded at their next login.
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # --- Static, i18n -------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -337,6 +378,10 @@ if PRODUCTION:
         problems.append("DATABASE_URL must point at PostgreSQL (SQLite is for development)")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must be set")
+    if JWT_SIGNING_KEY == _INSECURE_JWT_KEY or len(JWT_SIGNING_KEY) < 50:
+        problems.append("JWT_SIGNING_KEY must be set to a long random value")
+    elif JWT_SIGNING_KEY == SECRET_KEY:
+        problems.append("JWT_SIGNING_KEY must differ from SECRET_KEY")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 api_v1 = [
+    path("", include("lucro.tenancy.urls")),
     path("", include("lucro.ingestion.urls")),
     path("", include("lucro.enrichment.urls")),
     path("", include("lucro.reports.urls")),

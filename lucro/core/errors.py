@@ -236,7 +236,7 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
     elif isinstance(exc, drf_exceptions.APIException):
         error = _from_drf(exc)
         if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
-            headers["WWW-Authenticate"] = 'Token realm="api"'
+            headers["WWW-Authenticate"] = 'Token realm="api", Bearer realm="api"'
         wait = getattr(exc, "wait", None)
         if wait:
             headers["Retry-After"] = str(int(wait))

@@ -36,6 +36,7 @@ from lucro.ingestion.models import batch_location
 from lucro.ingestion.selectors import batch_get
 from lucro.taxonomy.selectors import categories_list
 from lucro.tenancy.authentication import request_organization
+from lucro.tenancy.permissions import CanConfigure, CanIngest, CanRead, by_method
 
 INVALID = problem("Invalid request")
 RULE_ID = uuid_path_param("rule_id", "The rule's id.")
@@ -44,6 +45,8 @@ GLOBAL_RULE = problem("A global rule (read-only; create your own, it takes prece
 
 
 class CategoryListApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="categories_list",
         responses={200: CategoryListOutSerializer, 401: UNAUTHORIZED},
@@ -54,6 +57,8 @@ class CategoryListApi(APIView):
 
 
 class RuleListCreateApi(APIView):
+    permission_classes = [by_method(GET=CanRead, POST=CanConfigure)]
+
     @extend_schema(
         operation_id="rules_list",
         parameters=[LIMIT_PARAM, CURSOR_PARAM],
@@ -98,6 +103,10 @@ _RULE_UPDATE_RESPONSES = {
 
 
 class RuleDetailApi(APIView):
+    permission_classes = [
+        by_method(GET=CanRead, PUT=CanConfigure, PATCH=CanConfigure, DELETE=CanConfigure)
+    ]
+
     @extend_schema(
         operation_id="rules_detail",
         parameters=[RULE_ID],
@@ -148,6 +157,8 @@ class RuleDetailApi(APIView):
 
 
 class RuleTestApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="rules_test",
         request=RuleTestInSerializer,
@@ -176,6 +187,8 @@ class RuleTestApi(APIView):
 
 
 class BatchRetryApi(APIView):
+    permission_classes = [CanIngest]
+
     @extend_schema(
         operation_id="batch_retry",
         request=None,
@@ -197,6 +210,8 @@ class BatchRetryApi(APIView):
 
 
 class CategorisationRerunApi(APIView):
+    permission_classes = [CanConfigure]
+
     @extend_schema(
         operation_id="categorisation_rerun",
         request=RerunInSerializer,

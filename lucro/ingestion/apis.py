@@ -27,6 +27,7 @@ from lucro.ingestion.serializers import (
 from lucro.ingestion.services import batch_ingest
 from lucro.tenancy.authentication import request_organization
 from lucro.tenancy.models import ApiKey
+from lucro.tenancy.permissions import CanIngest, CanRead
 
 
 def _is_json(content_type: str) -> bool:
@@ -41,6 +42,8 @@ BATCH_ID = uuid_path_param("batch_id", "The batch_id an ingest answered with.")
 
 class IngestTransactionsApi(APIView):
     """Accept a batch of accounts and transactions; enrichment runs afterwards."""
+
+    permission_classes = [CanIngest]
 
     # The body is read raw and decoded by msgspec (see ingestion.payload), not DRF parsers.
     parser_classes: list[type] = []
@@ -100,6 +103,8 @@ class IngestTransactionsApi(APIView):
 
 
 class BatchDetailApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="batch_detail",
         parameters=[BATCH_ID],

@@ -29,6 +29,7 @@ from lucro.reports import params, responses, selectors
 from lucro.reports.responses import serializer_for
 from lucro.taxonomy.serializers import category_slugs
 from lucro.tenancy.authentication import request_organization
+from lucro.tenancy.permissions import CanCategorise, CanRead, by_method
 
 # --- Reports -----------------------------------------------------------------------------
 
@@ -62,6 +63,8 @@ _ERRORS = {
 
 
 class AccountSummaryApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="account_summary",
         parameters=[*_RANGE, _LEVEL],
@@ -81,6 +84,8 @@ class AccountSummaryApi(APIView):
 
 
 class AccountCategoriesApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="account_categories",
         parameters=[
@@ -105,6 +110,8 @@ class AccountCategoriesApi(APIView):
 
 
 class AccountTimeseriesApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="account_timeseries",
         parameters=[*_RANGE, _choice_param("interval", params.INTERVALS, "day", "Period length")],
@@ -124,6 +131,8 @@ class AccountTimeseriesApi(APIView):
 
 
 class OrganizationSummaryApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="organization_summary",
         parameters=[*_RANGE, _LEVEL],
@@ -179,6 +188,8 @@ TRANSACTION = serializer_for(responses.Transaction)
 
 
 class TransactionListApi(APIView):
+    permission_classes = [CanRead]
+
     @extend_schema(
         operation_id="transaction_list",
         parameters=_LIST_PARAMS,
@@ -201,6 +212,8 @@ class TransactionListApi(APIView):
 
 
 class TransactionDetailApi(APIView):
+    permission_classes = [by_method(GET=CanRead, PATCH=CanCategorise)]
+
     @extend_schema(
         operation_id="transaction_detail",
         parameters=[TRANSACTION_PK],

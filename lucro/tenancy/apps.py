@@ -9,4 +9,4 @@ class TenancyConfig(AppConfig):
     def ready(self) -> None:
         # drf-spectacular registers an extension when its class is created: import it
         # before any schema is generated.
-        from lucro.tenancy import openapi  # noqa: F401
+        from lucro.tenancy import openapi, receivers  # noqa: F401

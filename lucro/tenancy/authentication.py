@@ -3,39 +3,64 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
 
-from lucro.tenancy.models import ApiKey, Organization
-from lucro.tenancy.services import api_key_hash
+from lucro.tenancy.keys import KEY_PREFIX, api_key_hash
+from lucro.tenancy.models import ApiKey, Membership, Organization
+from lucro.tenancy.principal import Principal
 
 # Writing last_used_at on every request would add a write to every read; once a minute
 # is precise enough to tell an unused key from a used one.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Authenticate ``Authorization: Token <key>`` (or ``Bearer <key>``) as an organization.
+def _credentials(request: Request, keywords: tuple[str, ...]) -> tuple[str, str] | None:
+    """Return (keyword, credential) of the Authorization header if its scheme is one of
+    ``keywords``; None if there is no header or another scheme; 401 if it is malformed."""
+    header = authentication.get_authorization_header(request)
+    if not header:
+        return None
+    parts = header.split()
+    if not parts:
+        return None
+    keyword = parts[0].decode("latin-1").lower()
+    if keyword not in keywords:
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+    try:
+        return keyword, parts[1].decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise exceptions.AuthenticationFailed("Invalid credentials.") from exc
 
-    ``request.user`` is the organization and ``request.auth`` the ApiKey.
+
+def _note_organization(request: Request, organization: Organization) -> None:
+    # For the request log line, which is written outside DRF.
+    request._request.lucro_organization = organization  # type: ignore[attr-defined]
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Authenticate ``Authorization: Token <key>`` as an API key of an organization.
+
+    ``Bearer <key>`` is accepted too for a Lucro key (it starts with ``lk_``), as before
+    JWTs existed; any other Bearer credential is left to ``JwtAuthentication``.
+    ``request.user`` is a ``Principal`` and ``request.auth`` the ApiKey.
     """
 
     keywords = ("token", "bearer")
 
-    def authenticate(self, request: Request) -> tuple[Organization, ApiKey] | None:
-        header = authentication.get_authorization_header(request)
-        if not header:
+    def authenticate(self, request: Request) -> tuple[Principal, ApiKey] | None:
+        found = _credentials(request, self.keywords)
+        if found is None:
             return None
-        parts = header.split()
-        if not parts or parts[0].decode("latin-1").lower() not in self.keywords:
+        keyword, raw_key = found
+        if keyword == "bearer" and not raw_key.startswith(KEY_PREFIX):
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
-        try:
-            raw_key = parts[1].decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from exc
         api_key = (
             ApiKey.objects.select_related("organization")
             .filter(hashed_key=api_key_hash(raw_key), revoked_at__isnull=True)
@@ -46,16 +71,60 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        # For the request log line, which is written outside DRF.
-        request._request.lucro_organization = api_key.organization  # type: ignore[attr-defined]
-        return api_key.organization, api_key
+        _note_organization(request, api_key.organization)
+        return Principal.for_api_key(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:
-        return 'Token realm="api"'
+        return 'Token realm="api", Bearer realm="api"'
+
+
+class JwtAuthentication(authentication.BaseAuthentication):
+    """Authenticate ``Authorization: Bearer <access token>`` as a user in an organization.
+
+    The token (simplejwt: signature, algorithm, expiry and type checked) names the user and
+    the organization; the membership is read on every request, so a removed member, a
+    deactivated user or a changed role takes effect at once, not when the token expires.
+    ``request.user`` is a ``Principal`` and ``request.auth`` the AccessToken.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Principal, AccessToken] | None:
+        found = _credentials(request, ("bearer",))
+        if found is None:
+            return None
+        try:
+            token = AccessToken(found[1])  # type: ignore[arg-type]
+        except TokenError as exc:
+            raise exceptions.AuthenticationFailed(
+                "Invalid or expired access token.", code="token_not_valid"
+            ) from exc
+        try:
+            membership = (
+                Membership.objects.select_related("user", "organization")
+                .filter(
+                    user_id=token.get("user_id"),
+                    organization_id=token.get("organization_id"),
+                    user__is_active=True,
+                )
+                .first()
+            )
+        except (ValueError, TypeError, ValidationError):
+            membership = None  # claims of the wrong shape: not a token this service issued
+        if membership is None:
+            raise exceptions.AuthenticationFailed(
+                "Invalid or expired access token.", code="token_not_valid"
+            )
+        _note_organization(request, membership.organization)
+        principal = Principal.for_user(
+            membership.user, membership.organization, membership.role, dict(token.payload)
+        )
+        return principal, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
 
 
 def request_organization(request: Any) -> Organization:
-    """Return the caller's organization (views behind HasOrganization only)."""
-    organization = request.user
-    assert isinstance(organization, Organization)
-    return organization
+    """Return the caller's organization (views behind a capability only)."""
+    principal = request.user
+    assert isinstance(principal, Principal)
+    return principal.organization
