@@ -7,24 +7,31 @@ Outside the app layers (like ``django.test``): it spans tenancy (keys) and inges
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.test import Client
 
-from lucro.tenancy.models import Organization
+from lucro.tenancy.models import Membership, Organization, User
 from lucro.tenancy.services import api_key_create, organization_get_or_create
+from lucro.tenancy.tokens import Session, session_issue
 
 
 class ApiClient:
-    """A test client that sends one organization's key and JSON bodies."""
+    """A test client that sends one organization's credential and JSON bodies.
 
-    def __init__(self, organization: Organization, key: str) -> None:
+    ``key`` is an API key (sent as ``Token``) or, with ``scheme="Bearer"``, a user's access
+    token.
+    """
+
+    def __init__(self, organization: Organization, key: str, scheme: str = "Token") -> None:
         self.organization = organization
         self.key = key
+        self.scheme = scheme
         self.client = Client()
 
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        headers = {"Authorization": f"Token {self.key}"}
+        headers = {"Authorization": f"{self.scheme} {self.key}"}
         headers.update(extra or {})
         return headers
 
@@ -65,10 +72,28 @@ class ApiClient:
         return self.client.delete(path, headers=self._headers(headers))
 
 
-def make_client(name: str) -> ApiClient:
+def make_client(name: str, scopes: list[str] | None = None) -> ApiClient:
     """Return a client for a new key of organization ``name`` (created if needed)."""
     organization = organization_get_or_create(name=name)
-    return ApiClient(organization, api_key_create(organization=organization).raw_key)
+    return ApiClient(organization, api_key_create(organization=organization, scopes=scopes).raw_key)
+
+
+def make_member(
+    name: str, role: str, email: str | None = None
+) -> tuple[ApiClient, Membership, Session]:
+    """Return a Bearer client for a new user with ``role`` in organization ``name``.
+
+    The user has no usable password and the tokens are issued directly: Argon2 costs
+    ≈ 0.2 s a hash here, and only the login tests need the password path.
+    """
+    organization = organization_get_or_create(name=name)
+    email = email or f"{role}.{uuid.uuid4().hex[:8]}@example.com"
+    user = User(username=email, email=email, first_name=role.title())
+    user.set_unusable_password()
+    user.save()
+    membership = Membership.objects.create(user=user, organization=organization, role=role)
+    session = session_issue(membership=membership)
+    return ApiClient(organization, session.access, scheme="Bearer"), membership, session
 
 
 def make_batch(

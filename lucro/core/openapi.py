@@ -71,7 +71,7 @@ _AUTHENTICATED_ANSWERS: dict[str, tuple[OpenApiResponse, str, dict[str, Any]]] =
         "WWW-Authenticate",
         {
             "schema": {"type": "string"},
-            "description": 'How to authenticate: Token realm="api".',
+            "description": 'How to authenticate: Token realm="api", Bearer realm="api".',
             "required": True,
         },
     ),

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lucro.tenancy.models import ApiKey, Organization
+from lucro.tenancy.models import ApiKey, Membership, Organization
 from lucro.tenancy.services import api_key_create, api_key_revoke
 
 
@@ -24,7 +26,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     ``hashed_key`` is never displayed; a key is identified by its prefix.
     """
 
-    list_display = ("name", "organization", "prefix", "created_at", "last_used_at", "active")
+    list_display = (
+        "name",
+        "organization",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "active",
+    )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("organization",)
     search_fields = ("name", "prefix", "organization__name")
@@ -34,12 +44,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[Any]:
         if obj is None:
             return ["organization", "name"]
-        return ["organization", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        return [
+            "organization",
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
         if obj is None:
             return []
-        return ["organization", "prefix", "created_at", "last_used_at", "revoked_at"]
+        return ["organization", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
 
     @admin.display(boolean=True, description="active")
     def active(self, obj: ApiKey) -> bool:
@@ -72,3 +90,34 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         # Revoke instead: batches keep pointing at the key that sent them.
         return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("organization",)
+    fields = ("organization", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+
+# People who log in are Django's users (the email is the username): the stock user admin,
+# with each person's memberships. Removing a membership (here or anywhere) revokes that
+# person's refresh tokens for the organization (lucro.tenancy.receivers).
+admin.site.unregister(AuthUser)
+
+
+@admin.register(AuthUser)
+class PersonAdmin(DjangoUserAdmin):
+    inlines = (MembershipInline,)
+    list_display = ("username", "first_name", "is_active", "is_staff", "last_login")
+    search_fields = ("username", "email", "first_name")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organization", "role", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("user", "organization")
+    search_fields = ("user__username", "organization__name")
+    autocomplete_fields = ("user", "organization")
+    readonly_fields = ("created_at",)

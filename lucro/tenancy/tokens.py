@@ -59,7 +59,9 @@ def _dummy_hash() -> str:
     return _DUMMY_PASSWORD_HASH
 
 
-def _issue(membership: Membership, now: dt.datetime) -> Session:
+def session_issue(*, membership: Membership, now: dt.datetime | None = None) -> Session:
+    """Issue an access and a refresh token for ``membership`` (the refresh one recorded)."""
+    now = now or timezone.now()
     signed = SignedRefresh()
     signed["user_id"] = membership.user_id
     signed["organization_id"] = str(membership.organization_id)
@@ -122,7 +124,7 @@ def login(*, email: str, password: str, organization: str | None = None) -> Sess
     membership = _membership_for_login(user, organization)
     now = timezone.now()
     with transaction.atomic():
-        session = _issue(membership, now)
+        session = session_issue(membership=membership, now=now)
         User.objects.filter(pk=user.pk).update(last_login=now)
         tenancy_event.send(
             sender=Organization,
@@ -188,7 +190,7 @@ def refresh(*, raw: str) -> Session:
                 raise RefreshRejected
             record.used_at = now
             record.save(update_fields=["used_at"])
-            session = _issue(membership, now)
+            session = session_issue(membership=membership, now=now)
     if reused:
         # Raised after the commit: the revocation must outlive the refusal.
         raise RefreshRejected
