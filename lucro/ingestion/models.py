@@ -243,6 +243,15 @@ class Transaction(models.Model):
                 name="txn_inflight_batch",
                 condition=Q(ingestion_status__in=["pending", "processing"]),
             ),
+            # An account's in-flight rows, which every report adds to its rollups. Without
+            # it the planner ANDed the batch index above with (account, date): ≈ 500 000
+            # index entries for a heavy account's year, 35 ms vacuumed and 400 ms with the
+            # dead entries a busy table carries, against 0.08 ms through this index.
+            models.Index(
+                fields=["account", "date"],
+                name="txn_inflight_account",
+                condition=Q(ingestion_status__in=["pending", "processing"]),
+            ),
             # A batch's failed rows (its finish check, the retry endpoint). Failed rows are
             # few, so the index costs writers almost nothing; without it the finish check
             # walked every row of the batch (≈ 12 ms for 50 000 rows).

@@ -6,7 +6,7 @@ statement so both parts come from the same snapshot:
 - full calendar months of the range from ``reports_monthlyrollup``;
 - the edge days (a range that starts or ends mid-month) from ``reports_dailyrollup``;
 - rows still ``pending`` / ``processing`` straight from ``ingestion_transaction``, through
-  the partial index ``txn_inflight_status`` (few rows: only those enrichment has not
+  the partial index ``txn_inflight_account`` (few rows: only those enrichment has not
   finished).
 
 A one-year range of a heavy account reads ≈ 12 monthly and ≤ 60 daily rows per category
