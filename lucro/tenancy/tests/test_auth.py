@@ -286,3 +286,25 @@ def test_a_weak_password_is_refused() -> None:
     assert not Membership.objects.filter(
         organization=organization, user__username="bob@example.com"
     ).exists()
+
+
+def test_an_unknown_email_costs_the_same_argon2_work_as_a_wrong_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    _person()
+    calls: list[str] = []
+    verify = Argon2PasswordHasher.verify
+
+    def counting(self: Argon2PasswordHasher, password: str, encoded: str) -> bool:
+        calls.append(encoded.split("$")[3])  # the parameters: same cost for both
+        return verify(self, password, encoded)
+
+    monkeypatch.setattr(Argon2PasswordHasher, "verify", counting)
+    _login("nobody@example.com")
+    unknown = list(calls)
+    calls.clear()
+    _login("ada@example.com", "not the password at all")
+    assert len(unknown) == len(calls) == 1
+    assert unknown == calls
