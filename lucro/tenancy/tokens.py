@@ -126,6 +126,9 @@ def login(*, email: str, password: str, organization: str | None = None) -> Sess
     with transaction.atomic():
         session = session_issue(membership=membership, now=now)
         User.objects.filter(pk=user.pk).update(last_login=now)
+        # Each login sweeps the person's own expired records, so the table stays as small
+        # as the live sessions without a periodic job.
+        RefreshToken.objects.filter(user_id=user.pk, expires_at__lt=now).delete()
         tenancy_event.send(
             sender=Organization,
             action="auth.login",
@@ -219,6 +222,7 @@ def refresh_tokens_revoke(
 
 
 def refresh_tokens_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete the records of refresh tokens that have expired (they can no longer be used)."""
+    """Delete the records of every refresh token that has expired (they can no longer be
+    used); a login already sweeps its own user's."""
     deleted, _ = RefreshToken.objects.filter(expires_at__lt=now or timezone.now()).delete()
     return deleted

@@ -308,3 +308,12 @@ def test_an_unknown_email_costs_the_same_argon2_work_as_a_wrong_password(
     _login("ada@example.com", "not the password at all")
     assert len(unknown) == len(calls) == 1
     assert unknown == calls
+
+
+def test_a_login_sweeps_the_persons_expired_refresh_records() -> None:
+    membership = _person()
+    _login("ada@example.com")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8), tick=False):
+        _login("ada@example.com")
+    records = RefreshToken.objects.filter(user_id=membership.user_id)
+    assert records.count() == 1  # the new one; the expired one is gone
