@@ -6,12 +6,14 @@ import json
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from lucro.audit.models import AuditEvent
 from lucro.audit.services import REDACTED, audit_record, changes_redact
 from lucro.audit.tests.conftest import PASSWORD, JwtClient, event, login
 from lucro.ingestion.models import IngestionStatus, Transaction
+from lucro.taxonomy.models import Category
 from lucro.tenancy.models import ApiKey, Membership, Organization
 from lucro.tenancy.services import api_key_create
 from lucro.testing import ApiClient, make_batch
@@ -336,7 +338,24 @@ def test_secrets_handed_to_audit_record_are_redacted(org: Organization) -> None:
 
 def test_a_deleted_actor_leaves_the_event(org: Organization, owner: JwtClient) -> None:
     owner.send("post", "/api/v1/rules/", {"category": "income", "pattern": "KEEP"})
-    from django.contrib.auth.models import User
-
     User.objects.filter(pk=owner.user_id).delete()
     assert event("rule.created").actor_user_id is None
+
+
+def test_a_change_whose_event_cannot_be_written_does_not_happen(
+    org: Organization, owner: JwtClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lucro.enrichment import services
+    from lucro.enrichment.models import Rule
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(services, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        services.rule_create(organization=org, category=_income(), pattern="UNAUDITED")
+    assert not Rule.objects.filter(pattern="UNAUDITED").exists()
+
+
+def _income() -> Category:
+    return Category.objects.get(slug="income")
