@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "lucro.core",
     "lucro.tenancy",
     "lucro.taxonomy",
+    "lucro.audit",
     "lucro.enrichment",
     "lucro.ingestion",
     "lucro.reports",

@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("lucro.ingestion.urls")),
     path("", include("lucro.enrichment.urls")),
     path("", include("lucro.reports.urls")),
+    path("", include("lucro.audit.urls")),
 ]
 
 urlpatterns = [

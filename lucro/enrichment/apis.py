@@ -31,12 +31,17 @@ from lucro.enrichment.serializers import (
     RuleTestInSerializer,
     RuleTestOutSerializer,
 )
-from lucro.ingestion import transitions
 from lucro.ingestion.models import batch_location
 from lucro.ingestion.selectors import batch_get
 from lucro.taxonomy.selectors import categories_list
 from lucro.tenancy.authentication import request_organization
-from lucro.tenancy.permissions import CanConfigure, CanIngest, CanRead, by_method
+from lucro.tenancy.permissions import (
+    CanConfigure,
+    CanIngest,
+    CanRead,
+    by_method,
+    request_principal,
+)
 
 INVALID = problem("Invalid request")
 RULE_ID = uuid_path_param("rule_id", "The rule's id.")
@@ -82,8 +87,9 @@ class RuleListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = RuleInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        principal = request_principal(request)
         rule = services.rule_create(
-            organization=request_organization(request), **data.validated_data
+            organization=principal.organization, actor=principal, **data.validated_data
         )
         return Response(
             RuleOutSerializer(rule).data,
@@ -122,7 +128,9 @@ class RuleDetailApi(APIView):
         )
         data = RuleInSerializer(rule, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        rule = services.rule_update(rule=rule, data=data.validated_data)
+        rule = services.rule_update(
+            rule=rule, data=data.validated_data, actor=request_principal(request)
+        )
         return Response(RuleOutSerializer(rule).data)
 
     @extend_schema(
@@ -152,7 +160,7 @@ class RuleDetailApi(APIView):
         rule = selectors.rule_get(
             organization=request_organization(request), rule_id=rule_id, writable=True
         )
-        services.rule_delete(rule=rule)
+        services.rule_delete(rule=rule, actor=request_principal(request))
         return Response(status=204)
 
 
@@ -200,7 +208,7 @@ class BatchRetryApi(APIView):
     )
     def post(self, request: Request, batch_id: str) -> Response:
         batch = batch_get(organization=request_organization(request), batch_id=batch_id)
-        count = transitions.batch_retry_failed(batch=batch)
+        count = services.batch_retry(batch=batch, actor=request_principal(request))
         location = batch_location(batch.id)
         return Response(
             {"batch_id": str(batch.id), "requeued": count, "links": {"self": location}},
@@ -229,8 +237,9 @@ class CategorisationRerunApi(APIView):
     def post(self, request: Request) -> Response:
         data = RerunInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = transitions.rerun_open(
-            organization=request_organization(request), **data.validated_data
+        principal = request_principal(request)
+        job = services.categorisation_rerun(
+            organization=principal.organization, actor=principal, **data.validated_data
         )
         location = batch_location(job.id)
         body = {

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lucro.audit.services import audit_record
 from lucro.core.errors import ValidationFailed
 from lucro.core.metrics import histogram_observe_many
 from lucro.enrichment import signals
@@ -38,6 +39,7 @@ from lucro.ingestion.models import Batch, IngestionStatus, Transaction
 from lucro.ingestion.store import Claim
 from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Organization
+from lucro.tenancy.principal import Principal
 
 logger = structlog.get_logger(__name__)
 
@@ -457,8 +459,12 @@ def rule_create(
     direction: str = Rule.Direction.ANY,
     priority: int = 50,
     is_active: bool = True,
+    actor: Principal | None = None,
 ) -> Rule:
-    """Create a rule; running workers pick it up on their next chunk."""
+    """Create a rule; running workers pick it up on their next chunk.
+
+    ``actor``: who asks (recorded in the audit log; None for a command line or a test).
+    """
     rule = Rule(
         organization=organization,
         category=category,
@@ -473,13 +479,15 @@ def rule_create(
         _regex_room_check(rule=rule)
     rule.save()
     rules_version_bump()
+    _rule_audit(rule, actor, "rule.created", _rule_snapshot(rule))
     return rule
 
 
 @transaction.atomic
-def rule_update(*, rule: Rule, data: dict[str, Any]) -> Rule:
+def rule_update(*, rule: Rule, data: dict[str, Any], actor: Principal | None = None) -> Rule:
     """Change some of a rule's fields; running workers pick it up on their next chunk."""
     counted = _counts_as_regex(rule)
+    before = _rule_snapshot(rule)
     for name, value in _rule_fields(data).items():
         setattr(rule, name, value)
     # Only a rule that starts counting is checked: one of an organization already over a
@@ -488,11 +496,81 @@ def rule_update(*, rule: Rule, data: dict[str, Any]) -> Rule:
         _regex_room_check(rule=rule)
     rule.save()
     rules_version_bump()
+    after = _rule_snapshot(rule)
+    changed = {
+        name: {"from": before[name], "to": after[name]}
+        for name in after
+        if before[name] != after[name]
+    }
+    if changed:  # a PUT that sends the rule as it was changes nothing worth recording
+        _rule_audit(rule, actor, "rule.updated", changed)
     return rule
 
 
 @transaction.atomic
-def rule_delete(*, rule: Rule) -> None:
+def rule_delete(*, rule: Rule, actor: Principal | None = None) -> None:
     """Delete a rule; running workers stop using it on their next chunk."""
+    snapshot, rule_id = _rule_snapshot(rule), rule.pk
     rule.delete()
     rules_version_bump()
+    rule.pk = rule_id  # delete() clears it; the audit event names the rule that was
+    _rule_audit(rule, actor, "rule.deleted", snapshot)
+
+
+_RULE_AUDITED_FIELDS = ("pattern", "field", "match_type", "direction", "priority", "is_active")
+
+
+def _rule_snapshot(rule: Rule) -> dict[str, Any]:
+    """Return the rule's editable fields as the audit log shows them (the category by slug)."""
+    snapshot = {name: getattr(rule, name) for name in _RULE_AUDITED_FIELDS}
+    snapshot["category"] = rule.category.slug
+    return snapshot
+
+
+def _rule_audit(rule: Rule, actor: Principal | None, action: str, changes: dict[str, Any]) -> None:
+    audit_record(
+        organization=rule.organization,
+        actor=actor,
+        action=action,
+        object_type="rule",
+        object_id=rule.pk,
+        changes=changes,
+    )
+
+
+# --- Retries and re-runs, as people ask for them ------------------------------------------
+
+
+@transaction.atomic
+def batch_retry(*, batch: Batch, actor: Principal | None = None) -> int:
+    """Queue the batch's failed rows again (``batch_retry_failed``); return how many.
+
+    Recorded even when nothing was failed: the audit log shows what people asked for.
+    """
+    count = transitions.batch_retry_failed(batch=batch)
+    audit_record(
+        organization=batch.organization,
+        actor=actor,
+        action="batch.retried",
+        object_type="batch",
+        object_id=batch.pk,
+        changes={"requeued": count},
+    )
+    return count
+
+
+@transaction.atomic
+def categorisation_rerun(
+    *, organization: Organization, actor: Principal | None = None, **scope: Any
+) -> Batch:
+    """Open a re-categorisation job over ``scope`` (``rerun_open``); return the job."""
+    job = transitions.rerun_open(organization=organization, **scope)
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action="categorisation.rerun",
+        object_type="batch",
+        object_id=job.pk,
+        changes={"scope": job.scope},
+    )
+    return job

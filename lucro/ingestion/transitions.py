@@ -633,12 +633,21 @@ def _category_by_slug(slug: str | None) -> Category | None:
     return category
 
 
+@dataclass(frozen=True)
+class CategoryChange:
+    """A manual category set on one transaction: what it had before, and what it has now."""
+
+    transaction_id: uuid.UUID
+    before_id: uuid.UUID | None
+    after: Category | None
+
+
 def transaction_categorise(
     *, organization: Organization, transaction_pk: uuid.UUID | str, category_slug: str | None
-) -> None:
+) -> CategoryChange:
     """Record a manual category, named by slug (or none), for one transaction."""
     pk = _transaction_pk(transaction_pk)  # a malformed id is a 404 before a bad slug's 400
-    transaction_category_set(
+    return transaction_category_set(
         organization=organization, transaction_pk=pk, category=_category_by_slug(category_slug)
     )
 
@@ -653,7 +662,7 @@ def _transaction_pk(value: uuid.UUID | str) -> uuid.UUID:
 @transaction.atomic
 def transaction_category_set(
     *, organization: Organization, transaction_pk: uuid.UUID | str, category: Category | None
-) -> None:
+) -> CategoryChange:
     """Record a manual category (or none) for one transaction; rule runs keep it.
 
     The API's PATCH and the admin's edit both land here. One conditional UPDATE: the
@@ -664,11 +673,17 @@ def transaction_category_set(
     pk = _transaction_pk(transaction_pk)
     rows = Transaction.objects.filter(organization=organization, pk=pk)
     # The same read fetches what the correction teaches (the merchant and the direction),
-    # so announcing it costs no second query.
-    found = rows.values_list("account_id", "date", "description", "merchant_name", "amount").first()
+    # so announcing it costs no second query, and the category it replaces (for the audit
+    # log). It locks the row it reads (the UPDATE below would anyway): an enrichment
+    # write-back cannot change the category between this read and the UPDATE.
+    found = (
+        rows.select_for_update()
+        .values_list("account_id", "date", "description", "merchant_name", "amount", "category_id")
+        .first()
+    )
     if found is None:
         raise NotFound("No such transaction.")
-    account_pk, date, description, merchant_name, amount = found
+    account_pk, date, description, merchant_name, amount, before_id = found
     rows.update(
         category=category,
         category_source=CategorySource.MANUAL,
@@ -689,3 +704,4 @@ def transaction_category_set(
         merchant_name=merchant_name,
         money_in=amount > 0,
     )
+    return CategoryChange(transaction_id=pk, before_id=before_id, after=category)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse
 
-from lucro.core.context import request_id_var
+from lucro.core.context import client_ip_var, request_id_var
 
 # A caller's id is kept only if it is short and plain, so it is safe in logs and headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -26,6 +26,8 @@ class RequestIdMiddleware:
         supplied = request.headers.get("X-Request-ID", "")
         request_id = supplied if _SANE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # REMOTE_ADDR only: X-Forwarded-For is whatever the caller wrote.
+        ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR") or None)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -44,4 +46,5 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+            client_ip_var.reset(ip_token)
             structlog.contextvars.clear_contextvars()

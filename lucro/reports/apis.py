@@ -24,12 +24,11 @@ from lucro.core.openapi import (
 )
 from lucro.core.pagination import next_link
 from lucro.ingestion.models import CategorySource, IngestionStatus
-from lucro.ingestion.transitions import transaction_categorise
-from lucro.reports import params, responses, selectors
+from lucro.reports import params, responses, selectors, services
 from lucro.reports.responses import serializer_for
 from lucro.taxonomy.serializers import category_slugs
 from lucro.tenancy.authentication import request_organization
-from lucro.tenancy.permissions import CanCategorise, CanRead, by_method
+from lucro.tenancy.permissions import CanCategorise, CanRead, by_method, request_principal
 
 # --- Reports -----------------------------------------------------------------------------
 
@@ -239,9 +238,10 @@ class TransactionDetailApi(APIView):
         },
     )
     def patch(self, request: Request, transaction_pk: str) -> Response:
-        organization = request_organization(request)
-        transaction_categorise(
-            organization=organization,
+        principal = request_principal(request)
+        organization = principal.organization
+        services.transaction_category_change(
+            actor=principal,
             transaction_pk=transaction_pk,
             category_slug=params.parse_category_patch(request.data),
         )

@@ -210,7 +210,7 @@ def user_create(
         organization,
         actor,
         object_type="user",
-        object_id=str(user.pk),
+        object_id=str(membership.pk),
         changes={"email": email, "role": role},
     )
     return CreatedUser(membership=membership, generated_password=generated)
@@ -242,7 +242,7 @@ def user_update(
             membership.organization,
             actor,
             object_type="user",
-            object_id=str(membership.user_id),
+            object_id=str(membership.pk),
             changes=done,
         )
     return membership
@@ -255,12 +255,13 @@ def user_remove(*, membership: Membership, actor: Any = None) -> None:
     _owner_guard(actor, membership.role)
     if membership.role == Role.OWNER:
         _last_owner_guard(membership)
+    member_id = str(membership.pk)  # delete() clears it
     membership.delete()
     _event(
         "user.removed",
         membership.organization,
         actor,
         object_type="user",
-        object_id=str(membership.user_id),
+        object_id=member_id,
         changes={"role": membership.role},
     )

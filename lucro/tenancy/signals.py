@@ -9,7 +9,8 @@ transaction that made it (a receiver that writes joins it), with:
 - ``organization``: the Organization (None for a failed login that names none);
 - ``actor``: the acting Principal, or None (a login acts for itself; a command line);
 - ``actor_user_id``: the user acting when there is no Principal (a login), or None;
-- ``object_type`` / ``object_id``: what was acted on (``user`` / ``api_key`` …);
+- ``object_type`` / ``object_id``: what was acted on (``user`` / ``api_key`` …); a user
+  is named by their membership's id, as ``/api/v1/users/<id>/`` names them;
 - ``changes``: what changed, as JSON-able data (never a password, token or key).
 """
 

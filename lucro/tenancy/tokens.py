@@ -117,7 +117,7 @@ def login(*, email: str, password: str, organization: str | None = None) -> Sess
             actor=None,
             actor_user_id=user.pk,
             object_type="user",
-            object_id=str(user.pk),
+            object_id=None,
             changes={"email": user.username},
         )
         raise LoginFailed
@@ -136,10 +136,20 @@ def login(*, email: str, password: str, organization: str | None = None) -> Sess
             actor=None,
             actor_user_id=user.pk,
             object_type="user",
-            object_id=str(user.pk),
+            object_id=str(membership.pk),
             changes={},
         )
     return session
+
+
+def _member_id(user_id: Any, organization_id: Any) -> str | None:
+    """Return the person's id in the organization (their membership), as the API shows it."""
+    pk = (
+        Membership.objects.filter(user_id=user_id, organization_id=organization_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return str(pk) if pk is not None else None
 
 
 def _signed(raw: str) -> SignedRefresh:
@@ -175,7 +185,7 @@ def refresh(*, raw: str) -> Session:
                 actor=None,
                 actor_user_id=record.user_id,
                 object_type="user",
-                object_id=str(record.user_id),
+                object_id=_member_id(record.user_id, record.organization_id),
                 changes={"revoked_refresh_tokens": revoked},
             )
             reused = True

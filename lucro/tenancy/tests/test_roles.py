@@ -68,6 +68,7 @@ OPERATIONS: list[tuple[str, str, Any, str]] = [
     ("GET", "/api/v1/api-keys/", None, "manage"),
     ("POST", "/api/v1/api-keys/", {"name": "ci", "scopes": ["read"]}, "manage"),
     ("DELETE", f"/api/v1/api-keys/{NOWHERE}/", None, "manage"),
+    ("GET", "/api/v1/audit/", None, "manage"),
 ]
 
 
