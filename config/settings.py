@@ -280,6 +280,8 @@ REST_FRAMEWORK = {
     ],
     # Closed by default: every view declares the capability it needs (lucro.tenancy.permissions).
     "DEFAULT_PERMISSION_CLASSES": ["lucro.tenancy.permissions.Undeclared"],
+    # Every authenticated request counts against its credential's RATE_LIMIT_PER_MINUTE.
+    "DEFAULT_THROTTLE_CLASSES": ["lucro.tenancy.throttling.CredentialThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["lucro.core.parsers.BoundedJSONParser"],
     # OPTIONS answers 405: the OpenAPI schema describes the API, and DRF's metadata reply
