@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "lucro.ops.middleware.RequestIdMiddleware",
+    # The RateLimit fields on every answer of a rate-limited request (lucro.core.ratelimit).
+    "lucro.core.ratelimit.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -279,6 +281,8 @@ REST_FRAMEWORK = {
     ],
     # Closed by default: every view declares the capability it needs (lucro.tenancy.permissions).
     "DEFAULT_PERMISSION_CLASSES": ["lucro.tenancy.permissions.Undeclared"],
+    # Every authenticated request counts against its credential's RATE_LIMIT_PER_MINUTE.
+    "DEFAULT_THROTTLE_CLASSES": ["lucro.tenancy.throttling.CredentialThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["lucro.core.parsers.BoundedJSONParser"],
     # OPTIONS answers 405: the OpenAPI schema describes the API, and DRF's metadata reply
@@ -326,6 +330,19 @@ SIMPLE_JWT = {
     "LEEWAY": 0,
     "UPDATE_LAST_LOGIN": False,
 }
+# Rate limits (SPEC §9; lucro.core.ratelimit): fixed one-minute windows, per API key or user,
+# and per client IP and per email for logins (refreshes: per client IP, at the credential
+# limit). Counted in Redis when there is one (CACHE_URL), else in a database table.
+RATE_LIMIT_PER_MINUTE = env_int("RATE_LIMIT_PER_MINUTE", 1200, minimum=1)
+RATE_LIMIT_LOGIN_PER_MINUTE = env_int("RATE_LIMIT_LOGIN_PER_MINUTE", 10, minimum=1)
+RATE_LIMIT_BACKEND = env_str(
+    "RATE_LIMIT_BACKEND",
+    "lucro.core.ratelimit.RedisCounters" if CACHE_URL else "lucro.core.ratelimit.DatabaseCounters",
+)
+# Reverse proxies in front of Lucro that append the client's address to X-Forwarded-For.
+# 0: the client is REMOTE_ADDR (X-Forwarded-For, which a caller can write, is ignored).
+# Behind one proxy every caller would otherwise share its address, and its login limit.
+RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0, minimum=0)
 PASSWORD_HASHERS = [
     # Argon2id first: new and changed passwords use it; older PBKDF2 hashes (operators made
     # with createsuperuser before) still verify and are upgraded at their next login.

@@ -17,7 +17,6 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://lucro.dev/problems/"
@@ -205,6 +204,10 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
     Unexpected exceptions are logged with their traceback and answered with a generic 500
     problem document: the caller never sees a traceback.
     """
+    # Imported here: rest_framework.views loads the default throttle class as it defines
+    # APIView, and that class (lucro.core.ratelimit) raises an ApplicationError of this module.
+    from rest_framework.views import set_rollback
+
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
         error = exc

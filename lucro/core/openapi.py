@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from lucro.core import pagination
 from lucro.core.params import DATE_MAX, DATE_MIN, plain_decimal
+from lucro.core.ratelimit import PolicyThrottle
 
 ProblemSerializer = inline_serializer(
     name="Problem",
@@ -84,6 +85,38 @@ _AUTHENTICATED_ANSWERS: dict[str, tuple[OpenApiResponse, str, dict[str, Any]]] =
             "required": True,
         },
     ),
+}
+
+
+# The IETF httpapi draft's fields (lucro.core.ratelimit), on every answer of a rate-limited
+# operation. Not required on successes: a counter store that cannot be reached lets the
+# request through without them.
+_RATE_LIMIT_FIELDS: dict[str, dict[str, Any]] = {
+    "RateLimit-Policy": {
+        "schema": {"type": "string"},
+        "description": (
+            'The quota policies this request counts against, e.g. "default";q=1200;w=60 '
+            "(q requests per w seconds)."
+        ),
+    },
+    "RateLimit": {
+        "schema": {"type": "string"},
+        "description": (
+            'What is left of each policy\'s quota, e.g. "default";r=1187;t=17 (r more '
+            "requests in the t seconds before the window ends)."
+        ),
+    },
+}
+RATE_LIMITED = problem(
+    "Too many requests in this window (see RateLimit); retry after Retry-After seconds"
+)
+_RATE_LIMITED_HEADERS: dict[str, dict[str, Any]] = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Seconds until the window ends and the quota is restored.",
+        "required": True,
+    },
+    **{name: {**field, "required": True} for name, field in _RATE_LIMIT_FIELDS.items()},
 }
 
 
@@ -185,7 +218,8 @@ class LucroAutoSchema(AutoSchema):
     ``/api/integrations/transactions/`` and friends serve the same views as their
     ``/api/v1/`` twins; their operations get a ``_legacy`` suffix instead of a numeral.
     Parameters marked EMPTY_IS_ABSENT get ``allowEmptyValue``; operations behind the API key
-    get the 401 and 503 every one of them can answer.
+    get the 401 and 503 every one of them can answer; rate-limited operations (a view with
+    a ``PolicyThrottle``) get the 429 and the RateLimit fields of their answers.
     """
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
@@ -205,7 +239,24 @@ class LucroAutoSchema(AutoSchema):
                 parameter["allowEmptyValue"] = True
         if {API_KEY_SCHEME: []} in operation.get("security", []):
             self._add_authenticated_answers(operation["responses"])
+        if any(issubclass(throttle, PolicyThrottle) for throttle in self.view.throttle_classes):
+            self._add_rate_limit_answers(operation["responses"])
         return operation
+
+    def _add_rate_limit_answers(self, responses: dict[str, Any]) -> None:
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response.setdefault("headers", {}).update(_RATE_LIMIT_FIELDS)
+        if "429" not in responses:
+            ref = self.resolve_serializer(RATE_LIMITED.response, "response").ref
+            responses["429"] = {
+                "description": RATE_LIMITED.description,
+                "content": {"application/json": {"schema": ref}},
+            }
+        responses["429"].setdefault("headers", {}).update(_RATE_LIMITED_HEADERS)
+        ordered = dict(sorted(responses.items()))
+        responses.clear()
+        responses.update(ordered)
 
     def _add_authenticated_answers(self, responses: dict[str, Any]) -> None:
         for status, (answer, header, header_schema) in _AUTHENTICATED_ANSWERS.items():

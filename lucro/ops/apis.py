@@ -42,6 +42,8 @@ class HealthApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # Never rate-limited: an orchestrator probing often must never read a 429 as "down".
+    throttle_classes: list[type] = []
 
     @extend_schema(
         operation_id="health", auth=[], responses={200: HealthSerializer, 503: HealthSerializer}
@@ -60,6 +62,8 @@ class LivenessApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # Never rate-limited: an orchestrator probing often must never read a 429 as "down".
+    throttle_classes: list[type] = []
 
     @extend_schema(
         operation_id="live",

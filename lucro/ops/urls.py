@@ -7,6 +7,11 @@ urlpatterns = [
     path("api/health/", HealthApi.as_view(), name="health"),
     path("api/live/", LivenessApi.as_view(), name="live"),
     path("metrics", metrics_view, name="metrics"),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The schema and the docs are never rate-limited, even when a key comes with the request.
+    path("api/v1/schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="schema"),
+    path(
+        "api/v1/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", throttle_classes=[]),
+        name="docs",
+    ),
 ]

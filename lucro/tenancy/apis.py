@@ -39,6 +39,7 @@ from lucro.tenancy.serializers import (
     UserOutSerializer,
     UserPatchSerializer,
 )
+from lucro.tenancy.throttling import LoginThrottle, RefreshThrottle
 
 INVALID = problem("Invalid request")
 FORBIDDEN = problem("The caller's role (or API key) lacks this right in its organization")
@@ -67,6 +68,7 @@ class TokenApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
 
     @extend_schema(
         operation_id="auth_token",
@@ -101,6 +103,7 @@ class TokenRefreshApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    throttle_classes = [RefreshThrottle]
 
     @extend_schema(
         operation_id="auth_token_refresh",
