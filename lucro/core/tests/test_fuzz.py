@@ -31,10 +31,15 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework_simplejwt.tokens import AccessToken
 
+from lucro.core.wsgi import charset_refusal
 from lucro.enrichment import services as enrichment_services
 from lucro.ingestion.models import IngestionStatus, Transaction
 from lucro.taxonomy.models import Category
+from lucro.tenancy.models import Role
+from lucro.tenancy.services import api_key_create, user_create
+from lucro.tenancy.tokens import session_issue
 from lucro.testing import make_batch, make_client
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -290,8 +295,50 @@ class World:
     path_values: dict[str, str]
     schema: dict[str, Any]
     slug: str
+    # An owner's access token, for what an API key may not do (people, keys, the audit log,
+    # logout), and the valid bodies the schema's types cannot guess (a login, a token).
+    bearer: str = ""
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     sent: int = 0
+
+
+# Operations an API key may not call (SPEC §9): sent with the owner's access token.
+PEOPLE_ROUTES = ("api/v1/users/", "api/v1/api-keys/", "api/v1/audit/", "api/v1/auth/logout/")
+FUZZ_PASSWORD = "fuzz passphrase long enough 42"
+
+
+def _people(organization: Any) -> tuple[str, dict[str, str], dict[str, dict[str, Any]]]:
+    """Return an owner's long-lived access token, the people paths and the auth bodies."""
+    owner = user_create(
+        organization=organization,
+        email="fuzz-owner@example.com",
+        role=Role.OWNER,
+        password=FUZZ_PASSWORD,
+    ).membership
+    analyst = user_create(
+        organization=organization, email="fuzz-analyst@example.com", role=Role.ANALYST
+    ).membership
+    spare_key = api_key_create(organization=organization, name="fuzz spare").api_key
+    access = AccessToken()
+    access.set_exp(lifetime=dt.timedelta(hours=2))  # the run may outlast 5 minutes
+    access["user_id"] = owner.user_id
+    access["organization_id"] = str(organization.pk)
+    access["role"] = owner.role
+    bodies = {
+        "auth_token": {"email": "fuzz-owner@example.com", "password": FUZZ_PASSWORD},
+        # Single-use: the baseline spends it; the later cases replay it (a 401).
+        "auth_token_refresh": {"refresh": session_issue(membership=owner).refresh},
+        "auth_logout": {"refresh": session_issue(membership=owner).refresh},
+        "users_create": {
+            "email": "fuzz-new@example.com",
+            "name": "New",
+            "role": "analyst",
+            "password": FUZZ_PASSWORD,
+        },
+    }
+    paths = {"user_id": str(analyst.pk), "key_id": str(spare_key.pk)}
+    return str(access), paths, bodies
 
 
 def _world() -> World:
@@ -320,6 +367,7 @@ def _world() -> World:
         organization=api.organization, category=category, pattern="coffee"
     )
     schema = SchemaGenerator().get_schema(request=None, public=True)
+    bearer, people_paths, bodies = _people(api.organization)
     return World(
         # A 500 is an answer to judge, not an exception to stop at.
         client=Client(raise_request_exception=False),
@@ -329,9 +377,12 @@ def _world() -> World:
             "batch_id": batch_id,
             "rule_id": str(rule.id),
             "transaction_pk": str(rows[5].id),
+            **people_paths,
         },
         schema=schema,
         slug=category.slug,
+        bearer=bearer,
+        bodies=bodies,
     )
 
 
@@ -407,6 +458,8 @@ def _valid_body(world: World, op: Operation) -> dict[str, Any] | None:
     schema = _operation_schema(world, op)
     if schema.get("operationId", "").startswith("ingest_transactions"):
         return make_batch(1, account_id="acc_1")
+    if schema.get("operationId") in world.bodies:
+        return dict(world.bodies[schema["operationId"]])
     content = schema.get("requestBody", {}).get("content", {})
     if "application/json" not in content:
         return None
@@ -525,7 +578,23 @@ def _path(world: World, op: Operation, case: Case) -> str:
     return "/" + _CONVERTER.sub(value, op.route)
 
 
+class _WsgiAnswer:
+    """What the WSGI layer (config/wsgi.py) answers before Django sees the request; the
+    test client starts at Django, so requests that layer stops are judged by its answer."""
+
+    def __init__(self, refusal: Any) -> None:
+        self.status_code = refusal.status
+        self.content = json.dumps(refusal.as_problem()).encode()
+        self._headers = {"Content-Type": PROBLEM}
+
+    def get(self, name: str, default: str = "") -> str:
+        return self._headers.get(name, default)
+
+
 def send(world: World, op: Operation, case: Case) -> Any:
+    refusal = charset_refusal(case.content_type)
+    if refusal is not None:
+        return _WsgiAnswer(refusal)
     query = {**_valid_query(world, op), **case.query}
     query_string = urlencode(query)
     if case.raw_query:
@@ -536,7 +605,8 @@ def send(world: World, op: Operation, case: Case) -> Any:
         body = json.dumps(valid).encode() if valid is not None else b""
     headers = dict(case.headers)
     if case.auth == "valid":
-        headers["Authorization"] = f"Token {world.key}"
+        people = op.route.startswith(PEOPLE_ROUTES)
+        headers["Authorization"] = f"Bearer {world.bearer}" if people else f"Token {world.key}"
     elif case.auth is not None and AUTHS[case.auth] is not None:
         headers["Authorization"] = str(AUTHS[case.auth])
     extra = {"QUERY_STRING": query_string, **case.extra}

@@ -84,3 +84,29 @@ def test_gunicorn_refusals_are_problem_json(
     assert response.status == status
     assert response.getheader("Content-Type") == "application/problem+json"
     assert json.loads(body)["status"] == status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_charset_that_is_no_text_encoding_is_415_not_500(gunicorn_server: LiveGunicorn) -> None:
+    """Django decodes the query string with any codec the Content-Type names: bz2 raised
+    before any middleware (a bare 500). The WSGI guard answers first."""
+    api = make_client("Charset Org")
+    parts = urlsplit(gunicorn_server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request(
+            "GET",
+            "/api/v1/transactions/?limit=5",
+            headers={
+                "Authorization": f"Token {api.key}",
+                "Content-Type": "application/json; charset=bz2_codec",
+            },
+        )
+        response = connection.getresponse()
+        status, content_type = response.status, response.getheader("Content-Type")
+        body = response.read()
+    finally:
+        connection.close()
+    assert status == 415, body
+    assert content_type == "application/problem+json"
+    assert json.loads(body)["status"] == 415
