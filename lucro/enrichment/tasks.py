@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import celeryd_after_setup, worker_process_init
 from django.conf import settings
 from django.db import OperationalError
 
@@ -68,6 +68,19 @@ def sweep() -> int:
     return result.returned + result.requeued_batches
 
 
+# Whether this worker's processes enrich (it consumes the work queue): a housekeeping-only
+# worker never runs the chain, and warming it up delayed its first sweep by the ≈ 6 s of
+# importing scikit-learn, past the sweep's own deadline on a slow machine.
+_WARM_UP = {"enabled": True}
+
+
+@celeryd_after_setup.connect(dispatch_uid="enrichment.note_queues")
+def worker_queues_note(sender: Any, instance: Any, **_: Any) -> None:
+    """Note whether this worker consumes the work queue (``-Q`` is applied by now)."""
+    queues = set(instance.app.amqp.queues.consume_from or ())
+    _WARM_UP["enabled"] = not queues or settings.CELERY_TASK_DEFAULT_QUEUE in queues
+
+
 @worker_process_init.connect(dispatch_uid="enrichment.enrichers_warm")
 def enrichers_warm(**_: Any) -> None:
     """Load what the chain's enrichers need as a worker process starts (``warm()``).
@@ -75,6 +88,8 @@ def enrichers_warm(**_: Any) -> None:
     Otherwise the first chunk would load it (importing scikit-learn and reading the model
     took 5 s on a slow day) while holding its rows' locks in the claiming transaction.
     """
+    if not _WARM_UP["enabled"]:
+        return
     for enricher in enrichers_configured():
         warm = getattr(enricher, "warm", None)
         if warm is not None:

@@ -11,6 +11,7 @@ import os
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import skops.io as sio
@@ -192,3 +193,33 @@ def test_a_worker_process_loads_the_model_as_it_starts(monkeypatch: pytest.Monke
     assert loads == [str(model.model_path())]
     model.model_current()  # the first chunk finds it loaded
     assert len(loads) == 1
+
+
+@pytest.mark.parametrize(
+    ("queues", "warms"),
+    [
+        (None, True),  # no -Q: the default (work) queue
+        ({"celery"}, True),
+        ({"celery", "celery.housekeeping"}, True),
+        ({"celery.housekeeping"}, False),  # the housekeeping worker never runs the chain
+    ],
+)
+def test_only_workers_of_the_work_queue_warm_up(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, queues: set[str] | None, warms: bool
+) -> None:
+    from types import SimpleNamespace
+
+    from lucro.enrichment import tasks
+
+    settings.CELERY_TASK_DEFAULT_QUEUE = "celery"
+    worker = SimpleNamespace(
+        app=SimpleNamespace(amqp=SimpleNamespace(queues=SimpleNamespace(consume_from=queues)))
+    )
+    monkeypatch.setitem(tasks._WARM_UP, "enabled", True)
+    tasks.worker_queues_note(sender="w@host", instance=worker)
+    model.model_forget()
+    loads: list[str] = []
+    real = model.model_load
+    monkeypatch.setattr(model, "model_load", lambda path: loads.append(str(path)) or real(path))
+    tasks.enrichers_warm()
+    assert bool(loads) is warms
