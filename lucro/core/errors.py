@@ -80,6 +80,18 @@ class NotFound(ApplicationError):
     title = "Not found"
 
 
+class Unauthorized(ApplicationError):
+    status = 401
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(ApplicationError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"
@@ -176,11 +188,9 @@ def _from_drf(exc: drf_exceptions.APIException) -> ApplicationError:
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
         return UnsupportedMediaType(str(exc.detail))
     if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
-        return ApplicationError(
-            str(exc.detail), status=401, code="unauthorized", title="Unauthorized"
-        )
+        return Unauthorized(str(exc.detail))
     if isinstance(exc, drf_exceptions.PermissionDenied):
-        return ApplicationError(str(exc.detail), status=403, code="forbidden", title="Forbidden")
+        return Forbidden(str(exc.detail))
     if isinstance(exc, drf_exceptions.NotFound):
         return NotFound(str(exc.detail))
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
@@ -214,9 +224,7 @@ def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Res
     elif isinstance(exc, Http404):
         error = NotFound("The resource does not exist.")
     elif isinstance(exc, PermissionDenied):
-        error = ApplicationError(
-            "Permission denied.", status=403, code="forbidden", title="Forbidden"
-        )
+        error = Forbidden("Permission denied.")
     elif isinstance(exc, RequestDataTooBig):
         # Raised by ``request.body`` past DATA_UPLOAD_MAX_MEMORY_SIZE, inside the view.
         error = PayloadTooLarge("The request body is too large.")

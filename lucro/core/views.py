@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from lucro.core.errors import ApplicationError, NotFound, problem_json_response
+from lucro.core.errors import ApplicationError, Forbidden, NotFound, problem_json_response
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
@@ -27,6 +27,4 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Jso
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return problem_json_response(
-        ApplicationError("Permission denied.", status=403, code="forbidden", title="Forbidden")
-    )
+    return problem_json_response(Forbidden("Permission denied."))

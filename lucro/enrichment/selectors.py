@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from lucro.core.errors import ApplicationError, NotFound
+from lucro.core.errors import Forbidden, NotFound
 from lucro.enrichment.enrichers import matcher_current
 from lucro.enrichment.models import Rule
 from lucro.tenancy.models import Organization
@@ -34,11 +34,8 @@ def rule_get(*, organization: Organization, rule_id: str, writable: bool = False
     if rule is None:
         raise NotFound("No such rule.")
     if writable and rule.organization_id is None:
-        raise ApplicationError(
-            "Global rules are read-only; create a rule of your own (it takes precedence).",
-            status=403,
-            code="forbidden",
-            title="Forbidden",
+        raise Forbidden(
+            "Global rules are read-only; create a rule of your own (it takes precedence)."
         )
     return rule
 

@@ -9,6 +9,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from lucro.core.context import client_ip_var, request_id_var
+from lucro.core.ratelimit import client_ip
 
 # A caller's id is kept only if it is short and plain, so it is safe in logs and headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -26,8 +27,9 @@ class RequestIdMiddleware:
         supplied = request.headers.get("X-Request-ID", "")
         request_id = supplied if _SANE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        # REMOTE_ADDR only: X-Forwarded-For is whatever the caller wrote.
-        ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR") or None)
+        # The address the rate limits count (REMOTE_ADDR, or the trusted proxies' view of it):
+        # the audit log records the same caller the login limit saw.
+        ip_token = client_ip_var.set(client_ip(request) or None)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lucro.core.errors import ApplicationError, NotFound, ValidationFailed
+from lucro.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from lucro.core.openapi import (
     CURSOR_PARAM,
     LIMIT_PARAM,
@@ -53,14 +53,8 @@ USER_ID = uuid_path_param("user_id", "The user's id in this organization.")
 KEY_ID = uuid_path_param("key_id", "The API key's id.")
 
 
-def _unauthorized(detail: str) -> ApplicationError:
-    return ApplicationError(
-        detail,
-        status=401,
-        code="unauthorized",
-        title="Unauthorized",
-        headers={"WWW-Authenticate": 'Bearer realm="api"'},
-    )
+def _unauthorized(detail: str) -> Unauthorized:
+    return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
 
 class TokenApi(APIView):
@@ -134,7 +128,7 @@ class LogoutApi(APIView):
     def post(self, request: Request) -> Response:
         principal = request_principal(request)
         if principal.user is None:
-            raise services.Forbidden("Log out with the user's access token, not an API key.")
+            raise Forbidden("Log out with the user's access token, not an API key.")
         data = RefreshInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -159,11 +153,8 @@ class MeApi(APIView):
         organization = principal.organization
         body: dict[str, Any] = {"organization": {"id": organization.id, "name": organization.name}}
         if principal.user is not None:
-            membership = selectors.membership_of(
-                organization=organization, user_id=principal.user.pk
-            )
             body["user"] = {
-                "id": membership.pk if membership else None,
+                "id": principal.member_id,
                 "email": principal.user.email,
                 "name": principal.user.first_name,
             }

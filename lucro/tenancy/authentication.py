@@ -128,10 +128,7 @@ class JwtAuthentication(authentication.BaseAuthentication):
                 "Invalid or expired access token.", code="token_not_valid"
             )
         _note_organization(request, membership.organization)
-        principal = Principal.for_user(
-            membership.user, membership.organization, membership.role, dict(token.payload)
-        )
-        return principal, token
+        return Principal.for_member(membership), token
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

@@ -80,8 +80,6 @@ def by_method(**classes: type[BasePermission]) -> type[BasePermission]:
         table.setdefault("HEAD", table["GET"])
 
     class ByMethod(BasePermission):
-        capabilities = {method: cls for method, cls in table.items()}
-
         def has_permission(self, request: Request, view: Any) -> bool:
             method = request.method or ""
             cls = table.get(method)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.models import User
 
-from lucro.tenancy.models import ApiKey, Organization, Role, Scope
+from lucro.tenancy.models import ApiKey, Membership, Organization, Role, Scope
 
 
 class Capability(enum.Enum):
@@ -48,8 +47,8 @@ class Principal:
     role: str | None = None
     api_key: ApiKey | None = None
     capabilities: frozenset[Capability] = field(default=frozenset())
-    # The JWT's claims (for a user), e.g. its ``jti``.
-    claims: dict[str, Any] = field(default_factory=dict)
+    # A user's id in this organization (their membership), as the API names people.
+    member_id: uuid.UUID | None = None
 
     # What DRF and Django ask of ``request.user``.
     is_authenticated = True
@@ -63,15 +62,13 @@ class Principal:
         return cls(organization=api_key.organization, api_key=api_key, capabilities=capabilities)
 
     @classmethod
-    def for_user(
-        cls, user: User, organization: Organization, role: str, claims: dict[str, Any]
-    ) -> Principal:
+    def for_member(cls, membership: Membership) -> Principal:
         return cls(
-            organization=organization,
-            user=user,
-            role=role,
-            capabilities=ROLE_CAPABILITIES.get(role, frozenset()),
-            claims=claims,
+            organization=membership.organization,
+            user=membership.user,
+            role=membership.role,
+            capabilities=ROLE_CAPABILITIES.get(membership.role, frozenset()),
+            member_id=membership.pk,
         )
 
     def can(self, capability: Capability) -> bool:
@@ -85,11 +82,3 @@ class Principal:
             return f"key:{self.api_key.pk}"
         assert self.user is not None
         return f"user:{self.user.pk}"
-
-    @property
-    def actor(self) -> dict[str, uuid.UUID | int | None]:
-        """The actor fields of an audit event."""
-        return {
-            "actor_user_id": self.user.pk if self.user is not None else None,
-            "actor_api_key_id": self.api_key.pk if self.api_key is not None else None,
-        }

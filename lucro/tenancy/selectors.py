@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db.models import QuerySet
 
@@ -25,10 +24,6 @@ def member_get(*, organization: Organization, member_id: str) -> Membership | No
     if pk is None:
         return None
     return members(organization=organization).filter(pk=pk).first()
-
-
-def membership_of(*, organization: Organization, user_id: Any) -> Membership | None:
-    return Membership.objects.filter(organization=organization, user_id=user_id).first()
 
 
 def api_keys(*, organization: Organization) -> QuerySet[ApiKey]:

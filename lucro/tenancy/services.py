@@ -12,19 +12,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lucro.core.errors import ApplicationError, Conflict, ValidationFailed
+from lucro.core.errors import Conflict, Forbidden, ValidationFailed
 from lucro.tenancy.keys import KEY_PREFIX, api_key_hash
 from lucro.tenancy.models import ALL_SCOPES, ApiKey, Membership, Organization, Role
 from lucro.tenancy.signals import tenancy_event
+from lucro.tenancy.tokens import email_normalise
 
 # auth.User.username holds the normalised email (its unique login).
 EMAIL_MAX_LENGTH = 150
-
-
-class Forbidden(ApplicationError):
-    status = 403
-    code = "forbidden"
-    title = "Forbidden"
 
 
 @dataclass(frozen=True)
@@ -122,7 +117,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> None:
 
 def email_clean(email: str) -> str:
     """Return the login form of an email (trimmed, lower case); refuse an invalid one."""
-    normalised = email.strip().lower()
+    normalised = email_normalise(email)
     try:
         if len(normalised) > EMAIL_MAX_LENGTH:
             raise DjangoValidationError(f"At most {EMAIL_MAX_LENGTH} characters.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -20,9 +21,6 @@ from rest_framework_simplejwt.tokens import RefreshToken as SignedRefresh
 
 from lucro.tenancy.models import Membership, Organization, RefreshToken
 from lucro.tenancy.signals import tenancy_event
-
-# Hashed once per process: an unknown email costs the same Argon2 work as a wrong password.
-_DUMMY_PASSWORD_HASH: str | None = None
 
 
 class LoginFailed(Exception):
@@ -52,11 +50,10 @@ def email_normalise(email: str) -> str:
     return email.strip().lower()
 
 
+@cache
 def _dummy_hash() -> str:
-    global _DUMMY_PASSWORD_HASH
-    if _DUMMY_PASSWORD_HASH is None:
-        _DUMMY_PASSWORD_HASH = make_password("lucro-timing-equaliser")
-    return _DUMMY_PASSWORD_HASH
+    # Hashed once per process: an unknown email costs the same Argon2 work as a wrong one.
+    return make_password("lucro-timing-equaliser")
 
 
 def session_issue(*, membership: Membership, now: dt.datetime | None = None) -> Session:

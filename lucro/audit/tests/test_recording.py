@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -36,6 +37,23 @@ def test_a_login_is_recorded_with_its_request_id_and_client(
     assert recorded.request_id == "req-login-1"
     assert recorded.client_ip == "127.0.0.1"
     assert recorded.changes == {}
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_one_the_proxy_saw(
+    org: Organization, owner: JwtClient, settings: Any
+) -> None:
+    """The audit log records the caller the rate limits count, not the proxy, and never an
+    address the caller wrote itself left of the proxy's entry."""
+    settings.RATE_LIMIT_TRUSTED_PROXIES = 1
+    AuditEvent.objects.all().delete()
+    answer = Client().post(
+        "/api/v1/auth/token/",
+        data=json.dumps({"email": "owner@a.example", "password": PASSWORD}),
+        content_type="application/json",
+        headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.9"},
+    )
+    assert answer.status_code == 200
+    assert event("auth.login").client_ip == "203.0.113.9"
 
 
 def test_a_failed_login_with_an_unknown_email_is_recorded_without_organization(db: None) -> None:
