@@ -29,6 +29,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+# Imported here, in the importing thread, not first inside the check threads: the broker
+# check (kombu's redis transport) and the cache check (django-redis) both import
+# ``redis.connection``, and two threads importing it at once made Python's import lock
+# raise ``_DeadlockError`` in one of them — a 503 from the first probe after start (seen in
+# CI's gunicorn health test).
+import kombu.transport.redis  # noqa: F401
+import redis.connection  # noqa: F401
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
