@@ -25,6 +25,23 @@ class CategorySource(models.TextChoices):
     MANUAL = "manual", "Manual"
 
 
+class AccountQuerySet(models.QuerySet["Account"]):
+    def live(self) -> AccountQuerySet:
+        """Return the accounts that are not deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+
+class TransactionQuerySet(models.QuerySet["Transaction"]):
+    def live(self) -> TransactionQuerySet:
+        """Return the transactions a person can see: neither they nor their account deleted.
+
+        An account's delete marks the account only (one row, however many transactions it
+        holds); its transactions disappear through this filter and come back with it, and
+        only those not deleted on their own come back.
+        """
+        return self.filter(deleted_at__isnull=True, account__deleted_at__isnull=True)
+
+
 class Account(models.Model):
     """An integration's account; ``account_id`` is its external id, unique per organization."""
 
@@ -44,6 +61,14 @@ class Account(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Soft-deleted (with its transactions) at; purged for good after "
+        "SOFT_DELETE_RETENTION_DAYS.",
+    )
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["account_id"]
@@ -223,6 +248,15 @@ class Transaction(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Soft-deleted at (on its own; an account's delete marks the account); "
+        "purged for good after SOFT_DELETE_RETENTION_DAYS. It still holds its "
+        "transaction_id: a re-send is counted as deleted, not stored again.",
+    )
+
+    objects = TransactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -259,6 +293,13 @@ class Transaction(models.Model):
                 fields=["batch"],
                 name="txn_failed_batch",
                 condition=Q(ingestion_status="failed"),
+            ),
+            # Deleted rows only (few): a re-sent batch's "deleted" count, the purge, the
+            # list of deleted transactions. Live rows pay nothing for it.
+            models.Index(
+                fields=["account", "transaction_id"],
+                name="txn_deleted",
+                condition=Q(deleted_at__isnull=False),
             ),
             # Reports and lists: one account's rows by date.
             models.Index(fields=["account", "date"], name="txn_account_date"),
