@@ -185,7 +185,7 @@ CELERY_HOUSEKEEPING_QUEUE = env_str(
 )
 # Routing lives here, not in per-call options: every publisher (beat, a task, the shell)
 # sends these tasks to the same place. Everything else goes to CELERY_TASK_DEFAULT_QUEUE.
-HOUSEKEEPING_TASKS = ["lucro.enrichment.sweep"]
+HOUSEKEEPING_TASKS = ["lucro.enrichment.sweep", "lucro.ops.purge_deleted"]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -251,6 +251,10 @@ ENRICH_SIMULATED_LATENCY = env_range("ENRICH_SIMULATED_LATENCY")
 ENRICH_RETRY_BACKOFF = env_float("ENRICH_RETRY_BACKOFF", 2.0)
 # Rows one re-run selection chunk moves into its job, in one transaction (docs/enrichment.md).
 RERUN_CHUNK_SIZE = env_int("RERUN_CHUNK_SIZE", 5_000, minimum=1)
+# A deleted account or transaction can be restored this long, then it is purged for good
+# (SPEC §10), by a housekeeping task run every SOFT_DELETE_PURGE_INTERVAL seconds.
+SOFT_DELETE_RETENTION_DAYS = env_int("SOFT_DELETE_RETENTION_DAYS", 30, minimum=1)
+SOFT_DELETE_PURGE_INTERVAL = env_float("SOFT_DELETE_PURGE_INTERVAL", 3600.0)
 # The sweeper (lucro.enrichment.services.sweep), scheduled by `celery beat` and run on the
 # housekeeping queue (CELERY_TASK_ROUTES): stuck rows back to pending, lost batch messages
 # re-queued. A sweep not started within one interval is superseded by the next one, so it
@@ -260,6 +264,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lucro.enrichment.sweep",
         "schedule": ENRICH_SWEEP_INTERVAL,
         "options": {"expires": max(1.0, ENRICH_SWEEP_INTERVAL)},
+    },
+    # Deleted accounts and transactions past their retention, removed for good (in chunks:
+    # an interrupted purge goes on at the next run).
+    "purge-deleted": {
+        "task": "lucro.ops.purge_deleted",
+        "schedule": SOFT_DELETE_PURGE_INTERVAL,
+        "options": {"expires": max(1.0, SOFT_DELETE_PURGE_INTERVAL)},
     },
 }
 

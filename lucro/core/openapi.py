@@ -50,6 +50,7 @@ def problem(description: str) -> OpenApiResponse:
 # --- Problems every operation of a kind can answer ----------------------------------------
 
 UNAUTHORIZED = problem("No API key, or one that is unknown, revoked or malformed")
+FORBIDDEN = problem("The caller's role (or API key) lacks this right in its organization")
 # Any operation whose body DRF's JSON parser reads: a body that is not JSON is a 400
 # (malformed-body), a Content-Type that is not JSON a 415.
 NOT_JSON = problem("The Content-Type is not application/json")

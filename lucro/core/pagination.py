@@ -65,6 +65,10 @@ class Key:
     def uuid(cls, field: str) -> Key:
         return cls(field, uuid.UUID)
 
+    @classmethod
+    def text(cls, field: str) -> Key:
+        return cls(field, str)
+
     def encode(self, row: Any) -> str:
         """Return the cursor text of this key's value in ``row``."""
         value = getattr(row, self.field)

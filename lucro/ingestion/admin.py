@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
+from lucro.audit.services import audit_record
 from lucro.core.errors import ApplicationError
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Account, Batch, IngestionStatus, Transaction
@@ -29,6 +30,66 @@ class CappedCountPaginator(Paginator):
         return int(self.object_list[: self.CAP + 1].count())  # type: ignore[attr-defined]
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    """Live rows by default (as everywhere else), the deleted ones on request, or all."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("live", "No (live)"), ("deleted", "Yes (restorable)"), ("all", "All")]
+
+    def value(self) -> str:
+        return super().value() or "live"
+
+    def choices(self, changelist: Any) -> Any:
+        # The default is "live", not "all": Django's own "All" entry would mean "live" here.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == "all":
+            return queryset
+        live = queryset.model.objects.live()
+        if value == "live":
+            return queryset & live
+        return queryset.exclude(pk__in=live.values("pk"))
+
+
+def _removals(
+    admin_site: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: list[tuple[Any, Any]],
+    transition: Any,
+    action: str,
+) -> None:
+    """Run a delete or restore transition per (organization, key), audited, and report."""
+    done = 0
+    for organization, key in objects:
+        try:
+            removal = transition(organization, key)
+        except ApplicationError as exc:
+            admin_site.message_user(request, f"{key}: {exc.detail}", messages.ERROR)
+            continue
+        if removal.changed:
+            done += 1
+            deleted = action.endswith(".deleted")
+            audit_record(
+                organization=organization,
+                actor_user_id=request.user.pk,
+                action=action,
+                object_type=action.split(".")[0],
+                object_id=removal.pk,
+                changes={"deleted": {"from": not deleted, "to": deleted}},
+            )
+    admin_site.message_user(request, f"{action}: {done} row(s).", messages.SUCCESS)
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     list_display = (
@@ -40,18 +101,52 @@ class AccountAdmin(admin.ModelAdmin):
         "mask",
         "currency",
         "created_at",
+        "deleted_at",
     )
-    list_filter = ("type", "currency")
+    list_filter = (DeletedFilter, "type", "currency")
     list_select_related = ("organization",)
     search_fields = ("=account_id", "name")
-    readonly_fields = ("id", "organization", "account_id", "currency", "created_at", "updated_at")
+    readonly_fields = (
+        "id",
+        "organization",
+        "account_id",
+        "currency",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    )
     show_full_result_count = False
     paginator = CappedCountPaginator
 
-    actions = ("rerun_categorisation",)
+    actions = ("rerun_categorisation", "soft_delete", "restore")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts arrive through the ingestion API
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting is the soft delete below (restorable, audited, reports kept exact); a
+        # hard delete happens only in the purge, after the retention.
+        return False
+
+    @admin.action(description="Delete selected accounts with their transactions (restorable)")
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        _removals(
+            self,
+            request,
+            [(a.organization, a.account_id) for a in queryset.select_related("organization")],
+            lambda org, key: transitions.account_delete(organization=org, account_id=key),
+            "account.deleted",
+        )
+
+    @admin.action(description="Restore selected accounts with their transactions")
+    def restore(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        _removals(
+            self,
+            request,
+            [(a.organization, a.account_id) for a in queryset.select_related("organization")],
+            lambda org, key: transitions.account_restore(organization=org, account_id=key),
+            "account.restored",
+        )
 
     @admin.action(description="Re-categorise the transactions of selected accounts")
     def rerun_categorisation(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
@@ -104,6 +199,7 @@ class BatchAdmin(admin.ModelAdmin):
         "created_count",
         "updated_count",
         "unchanged_count",
+        "deleted_count",
         "scope",
         "received_at",
         "started_at",
@@ -151,8 +247,16 @@ class TransactionAdmin(admin.ModelAdmin):
         "category_source",
         "ingestion_status",
     )
-    list_filter = ("ingestion_status", "category_source", "category", "date", "pending")
+    list_filter = (
+        DeletedFilter,
+        "ingestion_status",
+        "category_source",
+        "category",
+        "date",
+        "pending",
+    )
     list_select_related = ("account", "category")
+    actions = ("soft_delete", "restore")
     search_fields = ("=transaction_id", "=account__account_id", "merchant_name", "description")
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -179,6 +283,7 @@ class TransactionAdmin(admin.ModelAdmin):
         "completed_at",
         "created_at",
         "updated_at",
+        "deleted_at",
     )
     # Everything the integration sent, and the pipeline's own bookkeeping, is read-only;
     # an operator may only correct the category (which makes it a manual one).
@@ -190,6 +295,29 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the soft delete below; see AccountAdmin
+
+    @admin.action(description="Delete selected transactions (restorable)")
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
+        _removals(
+            self,
+            request,
+            [(t.organization, t.pk) for t in queryset.select_related("organization")],
+            lambda org, key: transitions.transaction_delete(organization=org, transaction_pk=key),
+            "transaction.deleted",
+        )
+
+    @admin.action(description="Restore selected transactions")
+    def restore(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
+        _removals(
+            self,
+            request,
+            [(t.organization, t.pk) for t in queryset.select_related("organization")],
+            lambda org, key: transitions.transaction_restore(organization=org, transaction_pk=key),
+            "transaction.restored",
+        )
 
     def save_model(self, request: HttpRequest, obj: Transaction, form: Any, change: bool) -> None:
         # Only the category is editable: the API's transition records it as a manual one

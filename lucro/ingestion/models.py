@@ -130,6 +130,9 @@ class Batch(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
+    deleted_count = models.PositiveIntegerField(
+        default=0, help_text="Re-sent transactions that a person had deleted (left deleted)."
+    )
     response = models.JSONField(
         null=True, blank=True, help_text="The 202 body, replayed for a repeated request."
     )

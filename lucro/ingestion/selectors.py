@@ -57,6 +57,7 @@ def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]
         "created": batch.created_count,
         "updated": batch.updated_count,
         "unchanged": batch.unchanged_count,
+        "deleted": batch.deleted_count,
         "counts": counts,
         "received_at": batch.received_at,
         "started_at": batch.started_at,

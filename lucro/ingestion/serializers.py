@@ -125,6 +125,10 @@ class IngestResponseSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    deleted = serializers.IntegerField(
+        help_text="Transactions re-sent after a person deleted them (or their account): "
+        "left deleted, not stored again."
+    )
     links = LinksSerializer()
 
 

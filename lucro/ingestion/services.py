@@ -45,7 +45,8 @@ def _replay(organization: Organization, key: str, request_hash: str) -> IngestRe
             extra={"batch_id": str(batch.id)},
         )
     assert batch.response is not None
-    return IngestResult(batch.id, batch.response, replayed=True)
+    # A batch stored before the ``deleted`` count existed replays with it too (always there).
+    return IngestResult(batch.id, {"deleted": 0, **batch.response}, replayed=True)
 
 
 def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[AccountIn]:
@@ -110,11 +111,20 @@ def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[Accou
     for account_id, account in declared.items():
         account.currency = currency.get(account_id, account.currency)
         existing = stored.get(account_id)
-        if existing is None or _account_changes(existing, account):
+        # A deleted account is left as it was deleted (its transactions are counted
+        # ``deleted``, not stored: transitions.batch_store).
+        if existing is None or (
+            existing.deleted_at is None and _account_changes(existing, account)
+        ):
             writes.append(account)
     # Accounts stored without a currency learn it now.
     for account_id, existing in stored.items():
-        if not existing.currency and account_id in currency and account_id not in declared:
+        if (
+            not existing.currency
+            and existing.deleted_at is None
+            and account_id in currency
+            and account_id not in declared
+        ):
             writes.append(
                 AccountIn(
                     existing.account_id,
@@ -199,7 +209,7 @@ def batch_ingest(
             time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
         else:
             break
-    for outcome in ("created", "updated", "unchanged"):
+    for outcome in ("created", "updated", "unchanged", "deleted"):
         TRANSACTIONS_INGESTED.labels(outcome).inc(getattr(counts, outcome))
     logger.info(
         "batch_ingested",
@@ -208,5 +218,6 @@ def batch_ingest(
         created=counts.created,
         updated=counts.updated,
         unchanged=counts.unchanged,
+        deleted=counts.deleted,
     )
     return IngestResult(batch_id, body_out, replayed=False)

@@ -29,6 +29,7 @@ from operator import attrgetter
 from typing import Any
 
 import structlog
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -104,8 +105,41 @@ def _ingest_response(batch: Batch, counts: UpsertCounts) -> dict[str, Any]:
         "created": counts.created,
         "updated": counts.updated,
         "unchanged": counts.unchanged,
+        "deleted": counts.deleted,
         "links": {"self": batch_location(batch.id)},
     }
+
+
+def _transactions_store(
+    organization: Organization,
+    batch_id: uuid.UUID,
+    parsed: BatchIn,
+    account_pks: dict[str, uuid.UUID],
+    deleted_accounts: set[str],
+    now: dt.datetime,
+) -> UpsertCounts:
+    """Upsert the batch's transactions; those of a deleted account are counted, not stored.
+
+    A person deleted that account: what it held comes back with its restore, and what an
+    integration keeps sending for it meanwhile is not kept (deleting an account is asking
+    Lucro to stop holding its data). Each such row counts as ``deleted``.
+    """
+    rows = parsed.transactions
+    if deleted_accounts:
+        rows = [t for t in rows if t.account_id not in deleted_accounts]
+    skipped = len(parsed.transactions) - len(rows)
+    if not rows:
+        return UpsertCounts(0, 0, 0, skipped)
+    counts = store().transactions_upsert(
+        organization_id=organization.id,
+        batch_id=batch_id,
+        rows=rows,
+        account_pks=account_pks,
+        now=now,
+    )
+    if not skipped:
+        return counts
+    return UpsertCounts(counts.created, counts.updated, counts.unchanged, counts.deleted + skipped)
 
 
 def batch_store(
@@ -140,18 +174,18 @@ def batch_store(
             total_transactions=len(parsed.transactions),
         )
         _accounts_upsert(organization, accounts)
-        account_pks = dict(
-            Account.objects.filter(
-                organization=organization,
-                account_id__in={t.account_id for t in parsed.transactions},
-            ).values_list("account_id", "id")
-        )
-        counts = store().transactions_upsert(
-            organization_id=organization.id,
-            batch_id=batch_id,
-            rows=parsed.transactions,
-            account_pks=account_pks,
-            now=now,
+        account_pks: dict[str, uuid.UUID] = {}
+        deleted_accounts: set[str] = set()
+        for account_id, pk, deleted_at in Account.objects.filter(
+            organization=organization,
+            account_id__in={t.account_id for t in parsed.transactions},
+        ).values_list("account_id", "id", "deleted_at"):
+            if deleted_at is None:
+                account_pks[account_id] = pk
+            else:
+                deleted_accounts.add(account_id)
+        counts = _transactions_store(
+            organization, batch_id, parsed, account_pks, deleted_accounts, now
         )
         body_out = _ingest_response(batch, counts)
         finished = counts.created + counts.updated == 0
@@ -159,6 +193,7 @@ def batch_store(
             created_count=counts.created,
             updated_count=counts.updated,
             unchanged_count=counts.unchanged,
+            deleted_count=counts.deleted,
             response=body_out,
             # A batch with nothing new has nothing to enrich: it is done already.
             **({"status": Batch.Status.COMPLETED, "finished_at": now} if finished else {}),
@@ -397,9 +432,9 @@ def batch_retry_failed(*, batch: Batch) -> int:
 def _rerun_accounts_resolve(*, organization: Organization, account_ids: list[str]) -> None:
     """Refuse account ids the organization does not have (another tenant's are unknown)."""
     known = set(
-        Account.objects.filter(organization=organization, account_id__in=account_ids).values_list(
-            "account_id", flat=True
-        )
+        Account.objects.live()
+        .filter(organization=organization, account_id__in=account_ids)
+        .values_list("account_id", flat=True)
     )
     errors = [
         {"pointer": f"/account_ids/{index}", "detail": f"Unknown account {account_id!r}."}
@@ -497,6 +532,7 @@ def _rerun_rows_lock(
         organization_id=organization_id,
         account_id=account,
         ingestion_status__in=[IngestionStatus.COMPLETED, IngestionStatus.FAILED],
+        deleted_at__isnull=True,
     ).exclude(category_source=CategorySource.MANUAL)
     if scope.start_date is not None:
         rows = rows.filter(date__gte=scope.start_date)
@@ -556,7 +592,7 @@ def rerun_select_chunk(*, batch_id: uuid.UUID | str, budget: int) -> RerunChunkR
             return RerunChunkResult(0, True)  # gone, or finished selecting (a duplicate)
         scope = RerunScope.from_json(job.scope or {})
         cursor = RerunCursor.from_json(job.selection_cursor)
-        accounts = Account.objects.filter(organization_id=job.organization_id)
+        accounts = Account.objects.live().filter(organization_id=job.organization_id)
         if scope.account_ids is not None:
             accounts = accounts.filter(account_id__in=scope.account_ids)
         if cursor.account is not None:
@@ -618,6 +654,161 @@ def rerun_select_chunk(*, batch_id: uuid.UUID | str, budget: int) -> RerunChunkR
     return RerunChunkResult(moved, done)
 
 
+# --- Deletes, restores and the purge ------------------------------------------------------
+#
+# A transaction's delete stamps its ``deleted_at``: the rollup triggers stop counting it in
+# the same statement, so every report moves with the delete, exactly. An account's delete
+# stamps the account only (one row, whatever its size): its transactions disappear with it
+# through ``live()`` and the reports' account filter, and come back with its restore —
+# except those deleted on their own before, which keep their own ``deleted_at``. Either can
+# be restored for SOFT_DELETE_RETENTION_DAYS; then the purge removes it for good.
+
+
+def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Return the moment before which a deleted row is past restoring (due for purge)."""
+    return (now or timezone.now()) - dt.timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A delete or a restore: the row's key and whether this call changed anything."""
+
+    pk: uuid.UUID
+    changed: bool
+
+
+def _transaction_row(organization: Organization, pk: uuid.UUID) -> tuple[Any, ...] | None:
+    """Lock and return (account pk, date, deleted_at) of a transaction of a live account."""
+    return (
+        Transaction.objects.filter(
+            organization=organization, pk=pk, account__deleted_at__isnull=True
+        )
+        .select_for_update(of=("self",))
+        .values_list("account_id", "date", "deleted_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def transaction_delete(*, organization: Organization, transaction_pk: uuid.UUID | str) -> Removal:
+    """Soft-delete one live transaction; a deleted or missing one is a 404."""
+    pk = _transaction_pk(transaction_pk)
+    found = _transaction_row(organization, pk)
+    if found is None or found[2] is not None:
+        raise NotFound("No such transaction.")
+    account_pk, date, _ = found
+    Transaction.objects.filter(pk=pk).update(deleted_at=timezone.now())
+    events.transactions_changed_publish(
+        organization_id=organization.pk, account_ids=[account_pk], dates=(date, date)
+    )
+    return Removal(pk, changed=True)
+
+
+@transaction.atomic
+def transaction_restore(*, organization: Organization, transaction_pk: uuid.UUID | str) -> Removal:
+    """Bring back a transaction deleted on its own; a live one is left as it is.
+
+    Past its retention (or of a deleted account, which comes back only with its account)
+    it is a 404, as if already purged.
+    """
+    pk = _transaction_pk(transaction_pk)
+    found = _transaction_row(organization, pk)
+    if found is None or (found[2] is not None and found[2] < retention_cutoff()):
+        raise NotFound("No such transaction.")
+    account_pk, date, deleted_at = found
+    if deleted_at is None:
+        return Removal(pk, changed=False)
+    Transaction.objects.filter(pk=pk).update(deleted_at=None)
+    events.transactions_changed_publish(
+        organization_id=organization.pk, account_ids=[account_pk], dates=(date, date)
+    )
+    return Removal(pk, changed=True)
+
+
+@transaction.atomic
+def account_delete(*, organization: Organization, account_id: str) -> Removal:
+    """Soft-delete a live account and, with it, every transaction it holds."""
+    found = (
+        Account.objects.live()
+        .filter(organization=organization, account_id=account_id)
+        .select_for_update()
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such account.")
+    Account.objects.filter(pk=found).update(deleted_at=timezone.now())
+    events.transactions_changed_publish(organization_id=organization.pk, account_ids=[found])
+    return Removal(found, changed=True)
+
+
+@transaction.atomic
+def account_restore(*, organization: Organization, account_id: str) -> Removal:
+    """Bring back a deleted account with the transactions deleted with it (not the others)."""
+    found = (
+        Account.objects.filter(organization=organization, account_id=account_id)
+        .select_for_update()
+        .values_list("pk", "deleted_at")
+        .first()
+    )
+    if found is None or (found[1] is not None and found[1] < retention_cutoff()):
+        raise NotFound("No such account.")
+    pk, deleted_at = found
+    if deleted_at is None:
+        return Removal(pk, changed=False)
+    Account.objects.filter(pk=pk).update(deleted_at=None)
+    events.transactions_changed_publish(organization_id=organization.pk, account_ids=[pk])
+    return Removal(pk, changed=True)
+
+
+# Rows the purge deletes per database transaction: each chunk is a short transaction whose
+# row locks (and the rollup rows its DELETE trigger adjusts) are released at its end, so a
+# purge of a million-row account never holds up ingestion or a worker for long; 5 000 rows
+# is one statement of a few hundred milliseconds on this class of machine.
+PURGE_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    transactions: int
+    accounts: int
+
+
+def _purge_rows(rows: Any, chunk: int) -> int:
+    """Delete ``rows`` (a Transaction queryset) ``chunk`` at a time; return how many."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(rows.values_list("pk", flat=True)[:chunk])
+            if not ids:
+                return total
+            # No receivers or cascades hang off a transaction: Django deletes in one query.
+            total += rows.filter(pk__in=ids).delete()[0]
+
+
+def deleted_purge(*, now: dt.datetime | None = None, chunk: int = PURGE_CHUNK) -> PurgeResult:
+    """Delete for good what was deleted before SOFT_DELETE_RETENTION_DAYS ago.
+
+    In chunks, each in its own transaction: interrupted, the next run goes on where this one
+    stopped. Nothing a report counts changes (a deleted row or account is already left
+    out), so nothing is announced.
+    """
+    cutoff = retention_cutoff(now)
+    purged = _purge_rows(Transaction.objects.filter(deleted_at__lt=cutoff), chunk)
+    accounts = 0
+    for pk in Account.objects.filter(deleted_at__lt=cutoff).values_list("pk", flat=True):
+        purged += _purge_rows(Transaction.objects.filter(account_id=pk), chunk)
+        # Re-checked against the cutoff, as a restore checks it: the two cannot both win.
+        accounts += (
+            Account.objects.filter(pk=pk, deleted_at__lt=cutoff)
+            .delete()[1]
+            .get("ingestion.Account", 0)
+        )
+    if purged or accounts:
+        logger.info("deleted_purged", transactions=purged, accounts=accounts)
+    return PurgeResult(purged, accounts)
+
+
 # --- A person's correction ----------------------------------------------------------------
 
 
@@ -671,7 +862,7 @@ def transaction_category_set(
     missing as a made-up id.
     """
     pk = _transaction_pk(transaction_pk)
-    rows = Transaction.objects.filter(organization=organization, pk=pk)
+    rows = Transaction.objects.live().filter(organization=organization, pk=pk)
     # The same read fetches what the correction teaches (the merchant and the direction),
     # so announcing it costs no second query, and the category it replaces (for the audit
     # log). It locks the row it reads (the UPDATE below would anyway): an enrichment

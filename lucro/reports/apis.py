@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from lucro.core.openapi import (
     CURSOR_PARAM,
     EMPTY_IS_ABSENT,
+    FORBIDDEN,
     LIMIT_PARAM,
     NOT_JSON,
     UNAUTHORIZED,
@@ -28,7 +29,13 @@ from lucro.reports import params, responses, selectors, services
 from lucro.reports.responses import serializer_for
 from lucro.taxonomy.serializers import category_slugs
 from lucro.tenancy.authentication import request_organization
-from lucro.tenancy.permissions import CanCategorise, CanRead, by_method, request_principal
+from lucro.tenancy.permissions import (
+    CanCategorise,
+    CanConfigure,
+    CanRead,
+    by_method,
+    request_principal,
+)
 
 # --- Reports -----------------------------------------------------------------------------
 
@@ -151,6 +158,97 @@ class OrganizationSummaryApi(APIView):
         )
 
 
+# --- Accounts ----------------------------------------------------------------------------
+
+_DELETED_PARAM = OpenApiParameter(
+    "deleted",
+    str,
+    enum=["true", "false"],
+    default="false",
+    description="true: list the deleted (restorable) ones instead of the live ones.",
+)
+ACCOUNT_ID = OpenApiParameter(
+    "account_id", str, OpenApiParameter.PATH, description="The account's external id."
+)
+NO_ACCOUNT = problem("No such account (or another organization's, or deleted)")
+ACCOUNT = serializer_for(responses.Account)
+
+
+class AccountListApi(APIView):
+    permission_classes = [CanRead]
+
+    @extend_schema(
+        operation_id="account_list",
+        parameters=[_DELETED_PARAM, LIMIT_PARAM, CURSOR_PARAM],
+        responses={
+            200: serializer_for(responses.AccountPage),
+            400: problem("A malformed deleted switch, limit or cursor"),
+            401: UNAUTHORIZED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        deleted, page_params = params.parse_account_list(request.query_params)
+        page = selectors.account_list(
+            organization=request_organization(request), deleted=deleted, page=page_params
+        )
+        body: responses.AccountPage = {
+            "results": page.results,
+            "next": next_link(request, page.next_cursor),
+        }
+        return Response(body)
+
+
+class AccountDetailApi(APIView):
+    permission_classes = [by_method(GET=CanRead, DELETE=CanConfigure)]
+
+    @extend_schema(
+        operation_id="account_detail",
+        parameters=[ACCOUNT_ID],
+        responses={200: ACCOUNT, 401: UNAUTHORIZED, 404: NO_ACCOUNT},
+    )
+    def get(self, request: Request, account_id: str) -> Response:
+        return Response(
+            selectors.account_detail(
+                organization=request_organization(request), account_id=account_id
+            )
+        )
+
+    @extend_schema(
+        operation_id="account_delete",
+        parameters=[ACCOUNT_ID],
+        description="Soft-delete the account and its transactions (restorable for "
+        "SOFT_DELETE_RETENTION_DAYS).",
+        responses={204: None, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: NO_ACCOUNT},
+    )
+    def delete(self, request: Request, account_id: str) -> Response:
+        services.account_remove(actor=request_principal(request), account_id=account_id)
+        return Response(status=204)
+
+
+class AccountRestoreApi(APIView):
+    permission_classes = [CanConfigure]
+
+    @extend_schema(
+        operation_id="account_restore",
+        request=None,
+        parameters=[ACCOUNT_ID],
+        description="Bring back a deleted account with the transactions deleted with it. "
+        "A live account is answered as it is.",
+        responses={
+            200: ACCOUNT,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: problem("No such account, or deleted longer ago than the retention"),
+        },
+    )
+    def post(self, request: Request, account_id: str) -> Response:
+        principal = request_principal(request)
+        services.account_bring_back(actor=principal, account_id=account_id)
+        return Response(
+            selectors.account_detail(organization=principal.organization, account_id=account_id)
+        )
+
+
 # --- Transactions ------------------------------------------------------------------------
 
 _LIST_PARAMS = [
@@ -178,6 +276,7 @@ _LIST_PARAMS = [
         "max_amount", OpenApiTypes.NUMBER, description="Signed decimal.", extensions=EMPTY_IS_ABSENT
     ),
     OpenApiParameter("search", str, description="Substring of description or merchant."),
+    _DELETED_PARAM,
     LIMIT_PARAM,
     CURSOR_PARAM,
 ]
@@ -211,7 +310,7 @@ class TransactionListApi(APIView):
 
 
 class TransactionDetailApi(APIView):
-    permission_classes = [by_method(GET=CanRead, PATCH=CanCategorise)]
+    permission_classes = [by_method(GET=CanRead, PATCH=CanCategorise, DELETE=CanConfigure)]
 
     @extend_schema(
         operation_id="transaction_detail",
@@ -247,4 +346,40 @@ class TransactionDetailApi(APIView):
         )
         return Response(
             selectors.transaction_get(organization=organization, transaction_pk=transaction_pk)
+        )
+
+    @extend_schema(
+        operation_id="transaction_delete",
+        parameters=[TRANSACTION_PK],
+        description="Soft-delete the transaction (restorable for SOFT_DELETE_RETENTION_DAYS).",
+        responses={204: None, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: NO_TRANSACTION},
+    )
+    def delete(self, request: Request, transaction_pk: str) -> Response:
+        services.transaction_remove(actor=request_principal(request), transaction_pk=transaction_pk)
+        return Response(status=204)
+
+
+class TransactionRestoreApi(APIView):
+    permission_classes = [CanConfigure]
+
+    @extend_schema(
+        operation_id="transaction_restore",
+        request=None,
+        parameters=[TRANSACTION_PK],
+        description="Bring back a transaction deleted on its own (one deleted with its account "
+        "comes back with the account). A live transaction is answered as it is.",
+        responses={
+            200: TRANSACTION,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: problem("No such transaction, or deleted longer ago than the retention"),
+        },
+    )
+    def post(self, request: Request, transaction_pk: str) -> Response:
+        principal = request_principal(request)
+        services.transaction_bring_back(actor=principal, transaction_pk=transaction_pk)
+        return Response(
+            selectors.transaction_get(
+                organization=principal.organization, transaction_pk=transaction_pk
+            )
         )

@@ -23,7 +23,7 @@ from lucro.core.params import iso_date
 from lucro.ingestion.models import CategorySource, IngestionStatus
 from lucro.reports.queries import DateRange
 from lucro.reports.responses import Interval, Level
-from lucro.reports.selectors import TRANSACTION_ORDER
+from lucro.reports.selectors import ACCOUNT_ORDER, TRANSACTION_ORDER
 from lucro.taxonomy.models import Category
 from lucro.taxonomy.serializers import CategorySlugField
 
@@ -102,6 +102,8 @@ class TransactionFilters:
     # other bad parameters.
     category: Category | None = None
     search: str | None = None
+    # Only the transactions deleted on their own (restorable), instead of the live ones.
+    deleted: bool = False
 
 
 def _optional_date(params: Mapping[str, str], name: str, errors: FieldErrors) -> dt.date | None:
@@ -168,9 +170,22 @@ def parse_transaction_list(params: Mapping[str, str]) -> tuple[TransactionFilter
         source=_enum(params, "source", CategorySource.values, errors),
         category=_category(params, errors),
         search=params.get("search") or None,
+        deleted=parse_deleted(params, errors),
     )
     # A bad limit joins the filters' errors in one problem; the cursor is checked last.
     return filters, TRANSACTION_ORDER.page_params(params, errors)
+
+
+def parse_deleted(params: Mapping[str, str], errors: FieldErrors) -> bool:
+    """Return the ``deleted`` switch of a list: ``true`` lists the deleted rows instead."""
+    return _enum(params, "deleted", ("true", "false"), errors) == "true"
+
+
+def parse_account_list(params: Mapping[str, str]) -> tuple[bool, PageParams]:
+    """Return the ``deleted`` switch and the page of an account list request, or a 400."""
+    errors: FieldErrors = []
+    deleted = parse_deleted(params, errors)
+    return deleted, ACCOUNT_ORDER.page_params(params, errors)
 
 
 # --- Request bodies ----------------------------------------------------------------------

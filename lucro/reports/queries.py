@@ -9,6 +9,10 @@ statement so both parts come from the same snapshot:
   the partial index ``txn_inflight_account`` (few rows: only those enrichment has not
   finished).
 
+Soft-deleted rows are in neither part (the rollup triggers do not count them), and a
+deleted account is left out of an organization's accounts; one account's reports are
+reached only through a live account (``selectors.account_get``).
+
 A one-year range of a heavy account reads ≈ 12 monthly and ≤ 60 daily rows per category
 instead of hundreds of thousands of transactions (SPEC §8).
 
@@ -171,7 +175,11 @@ def _accounts_clause(
         return f"account_id IN ({', '.join(['%s'] * len(account_pks))})"
     assert organization_id is not None
     params.append(_db_uuid(organization_id))
-    return "account_id IN (SELECT id FROM ingestion_account WHERE organization_id = %s)"
+    # A deleted account's rollups stay (its restore is then one row's change): skip it here.
+    return (
+        "account_id IN (SELECT id FROM ingestion_account WHERE organization_id = %s "
+        "AND deleted_at IS NULL)"
+    )
 
 
 def _union(
@@ -209,12 +217,13 @@ def _union(
         )
     accounts = _accounts_clause(account_pks, organization_id, params)
     params.extend([_db_date(span.start), _db_date(span.end)])
-    # The status predicate is the partial index's own, so the planner can use it.
+    # The status predicate is the partial index's own, so the planner can use it; a deleted
+    # row is filtered on the few in-flight rows the index finds.
     parts.append(
         f"SELECT account_id, category_id, {date_col}, {_INFLIGHT_COLUMNS} "
         f"FROM ingestion_transaction WHERE ingestion_status IN "
         f"('pending', 'processing') AND {accounts} "
-        f"AND date >= %s AND date <= %s"
+        f"AND date >= %s AND date <= %s AND deleted_at IS NULL"
     )
     return " UNION ALL ".join(parts), params
 

@@ -31,6 +31,7 @@ class Doc:
 
 
 IsoDate = Annotated[str, Doc(field=serializers.DateField)]
+IsoDateTime = Annotated[str, Doc(field=serializers.DateTimeField)]
 Uuid = Annotated[str, Doc(field=serializers.UUIDField)]
 # A decimal string in the currency's minor units (``format_money``).
 Money = str
@@ -125,6 +126,34 @@ class OrganizationSummary(TypedDict):
     currencies: list[CurrencySummary]
 
 
+# --- Accounts ----------------------------------------------------------------------------
+
+
+class Account(TypedDict):
+    id: Uuid
+    account_id: Annotated[str, Doc("The integration's id of the account (unique per org).")]
+    name: str
+    type: str
+    subtype: str | None
+    mask: Annotated[str | None, Doc("The last characters of the account number, at most.")]
+    currency: Annotated[str | None, Doc("ISO 4217; null until the account's first transaction.")]
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
+    deleted_at: Annotated[
+        str | None,
+        Doc(
+            "When it was deleted (with its transactions); null when live. Restorable for "
+            "SOFT_DELETE_RETENTION_DAYS.",
+            field=serializers.DateTimeField,
+        ),
+    ]
+
+
+class AccountPage(TypedDict):
+    results: list[Account]
+    next: Annotated[str | None, Doc(field=serializers.URLField)]
+
+
 # --- Transactions ------------------------------------------------------------------------
 
 
@@ -157,6 +186,13 @@ class Transaction(TypedDict):
     category_source: str
     category_confidence: float | None
     failure_reason: str | None
+    deleted_at: Annotated[
+        str | None,
+        Doc(
+            "When a person deleted it; null when live (only ?deleted=true lists deleted ones).",
+            field=serializers.DateTimeField,
+        ),
+    ]
 
 
 class TransactionPage(TypedDict):

@@ -1,9 +1,12 @@
 """Rollup maintenance: the SQL that keeps the daily and monthly rollups exact.
 
-Only terminal rows (``completed`` / ``failed``) are rolled up. Every way a row enters or
-leaves that set, or changes amount, date, category or account while in it, is an UPDATE
-(a worker's write-back, a retry, a manual recategorisation, a re-ingest through
-``INSERT … ON CONFLICT DO UPDATE``) or a DELETE, so those are the triggers. Ingestion
+Only terminal rows (``completed`` / ``failed``) that are not soft-deleted are rolled up.
+Every way a row enters or leaves that set, or changes amount, date, category or account
+while in it, is an UPDATE (a worker's write-back, a retry, a manual recategorisation, a
+re-ingest through ``INSERT … ON CONFLICT DO UPDATE``, a delete or restore that sets or
+clears ``deleted_at``) or a DELETE (the purge), so those are the triggers. An account's
+own delete leaves its rollups in place: readers skip deleted accounts (``queries``), and a
+restore is then one row's change. Ingestion
 inserts rows as ``pending``; the INSERT trigger only has work for a row inserted already
 terminal (fixtures, admin), and its ``WHEN`` clause keeps it off the hot path.
 
@@ -32,6 +35,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TERMINAL = "('completed', 'failed')"
+# Which rows the rollups count, as a predicate on a row alias (NEW, OLD, a table, none).
+
+
+def _counted(row: str = "") -> str:
+    prefix = f"{row}." if row else ""
+    return f"{prefix}ingestion_status IN {TERMINAL} AND {prefix}deleted_at IS NULL"
+
+
 _PG_ZERO = "'00000000-0000-0000-0000-000000000000'::uuid"
 _SQLITE_ZERO = "'00000000000000000000000000000000'"
 _COLUMNS = "spend_count, spend_sum, income_count, income_sum, failed_count"
@@ -77,17 +88,17 @@ _PG_INSTALL = [
 CREATE OR REPLACE FUNCTION reports_rollup_after_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- Claims (pending → processing) and most re-ingests touch no terminal row.
-    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE ingestion_status IN {TERMINAL})
-       AND NOT EXISTS (SELECT 1 FROM new_rows WHERE ingestion_status IN {TERMINAL}) THEN
+    -- Claims (pending → processing) and most re-ingests touch no counted row.
+    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE {_counted()})
+       AND NOT EXISTS (SELECT 1 FROM new_rows WHERE {_counted()}) THEN
         RETURN NULL;
     END IF;
     WITH delta AS (
         SELECT account_id, date, category_id, amount, ingestion_status, 1 AS sign
-        FROM new_rows WHERE ingestion_status IN {TERMINAL}
+        FROM new_rows WHERE {_counted()}
         UNION ALL
         SELECT account_id, date, category_id, amount, ingestion_status, -1
-        FROM old_rows WHERE ingestion_status IN {TERMINAL}
+        FROM old_rows WHERE {_counted()}
     ),
     {_PG_APPLY}
     RETURN NULL;
@@ -98,12 +109,12 @@ $$
 CREATE OR REPLACE FUNCTION reports_rollup_after_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE ingestion_status IN {TERMINAL}) THEN
+    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE {_counted()}) THEN
         RETURN NULL;
     END IF;
     WITH delta AS (
         SELECT account_id, date, category_id, amount, ingestion_status, -1 AS sign
-        FROM old_rows WHERE ingestion_status IN {TERMINAL}
+        FROM old_rows WHERE {_counted()}
     ),
     {_PG_APPLY}
     -- An account's rows all deleted (the account itself, usually): leave no empty rows.
@@ -145,7 +156,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_after_delete()
     "DROP TRIGGER IF EXISTS reports_rollup_insert ON ingestion_transaction",
     f"""
 CREATE TRIGGER reports_rollup_insert AFTER INSERT ON ingestion_transaction
-FOR EACH ROW WHEN (NEW.ingestion_status IN {TERMINAL})
+FOR EACH ROW WHEN ({_counted("NEW")})
 EXECUTE FUNCTION reports_rollup_after_insert_row()
 """,
 ]
@@ -175,7 +186,7 @@ def _sqlite_change(row: str, op: str) -> list[str]:
         f"ELSE 0 END), "
         f"failed_count = failed_count {op} ({row}.ingestion_status = 'failed')"
     )
-    guard = f"{row}.ingestion_status IN {TERMINAL}"
+    guard = _counted(row)
     out = []
     for table, period_col, period in (
         ("reports_dailyrollup", "date", f"{row}.date"),
@@ -196,14 +207,14 @@ def _sqlite_change(row: str, op: str) -> list[str]:
 
 _SQLITE_RELEVANT_CHANGE = " OR ".join(
     f"OLD.{c} IS NOT NEW.{c}"
-    for c in ("ingestion_status", "amount", "date", "category_id", "account_id")
+    for c in ("ingestion_status", "amount", "date", "category_id", "account_id", "deleted_at")
 )
 
 _SQLITE_INSTALL = [
     "DROP TRIGGER IF EXISTS reports_rollup_update",
     f"""
 CREATE TRIGGER reports_rollup_update AFTER UPDATE ON ingestion_transaction
-WHEN (OLD.ingestion_status IN {TERMINAL} OR NEW.ingestion_status IN {TERMINAL})
+WHEN (({_counted("OLD")}) OR ({_counted("NEW")}))
      AND ({_SQLITE_RELEVANT_CHANGE})
 BEGIN
 {chr(10).join(_sqlite_change("OLD", "-") + _sqlite_change("NEW", "+"))}
@@ -212,7 +223,7 @@ END
     "DROP TRIGGER IF EXISTS reports_rollup_delete",
     f"""
 CREATE TRIGGER reports_rollup_delete AFTER DELETE ON ingestion_transaction
-WHEN OLD.ingestion_status IN {TERMINAL}
+WHEN {_counted("OLD")}
 BEGIN
 {chr(10).join(_sqlite_change("OLD", "-"))}
 DELETE FROM reports_dailyrollup WHERE account_id = OLD.account_id
@@ -224,7 +235,7 @@ END
     "DROP TRIGGER IF EXISTS reports_rollup_insert",
     f"""
 CREATE TRIGGER reports_rollup_insert AFTER INSERT ON ingestion_transaction
-WHEN NEW.ingestion_status IN {TERMINAL}
+WHEN {_counted("NEW")}
 BEGIN
 {chr(10).join(_sqlite_change("NEW", "+"))}
 END
@@ -262,8 +273,8 @@ class Rollups:
         self.connection = connection
 
     def backfill_sql(self) -> list[str]:
-        """Return the statements that recompute both rollups from the terminal rows."""
-        source = f"FROM ingestion_transaction WHERE ingestion_status IN {TERMINAL}"
+        """Return the statements that recompute both rollups from the counted rows."""
+        source = f"FROM ingestion_transaction WHERE {_counted()}"
         return [
             "DELETE FROM reports_dailyrollup",
             "DELETE FROM reports_monthlyrollup",

@@ -45,7 +45,9 @@ __all__ = [
     "TRANSACTION_ORDER",
     "DateRange",
     "account_categories",
+    "account_detail",
     "account_get",
+    "account_list",
     "account_summary",
     "account_timeseries",
     "organization_summary",
@@ -64,15 +66,59 @@ R = TypeVar("R")
 
 
 def account_get(*, organization: Organization, account_id: str) -> Account:
-    """Return the caller's account by external id; another tenant's is missing (404)."""
+    """Return the caller's live account by external id; a deleted one, or another
+    tenant's, is missing (404)."""
     account = (
-        Account.objects.only("id", "account_id", "currency")
+        Account.objects.live()
+        .only("id", "account_id", "currency")
         .filter(organization=organization, account_id=account_id)
         .first()
     )
     if account is None:
         raise NotFound("No such account.")
     return account
+
+
+# By external id: unique per organization, and the order integrations and people know.
+ACCOUNT_ORDER = Keyset(Key.text("account_id"))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _account_doc(account: Account) -> responses.Account:
+    """Return an account as the API shows it (never more of its number than the mask)."""
+    return {
+        "id": str(account.id),
+        "account_id": account.account_id,
+        "name": account.name,
+        "type": account.type,
+        "subtype": account.subtype,
+        "mask": account.mask,
+        "currency": account.currency or None,
+        "created_at": account.created_at.isoformat(),
+        "updated_at": account.updated_at.isoformat(),
+        "deleted_at": _iso(account.deleted_at),
+    }
+
+
+def account_list(
+    *, organization: Organization, deleted: bool, page: PageParams
+) -> Page[responses.Account]:
+    """Return one page of the caller's accounts: the live ones, or the deleted ones."""
+    rows = Account.objects.filter(organization=organization, deleted_at__isnull=not deleted)
+    found = ACCOUNT_ORDER.page(rows, page)
+    return Page([_account_doc(a) for a in found.results], found.next_cursor)
+
+
+def account_detail(*, organization: Organization, account_id: str) -> responses.Account:
+    """Return one live account of the caller's; a deleted one, or another tenant's, is 404."""
+    account = Account.objects.live().filter(organization=organization, account_id=account_id)
+    found = account.first()
+    if found is None:
+        raise NotFound("No such account.")
+    return _account_doc(found)
 
 
 def _cached(account: Account, kind: str, parts: Sequence[object], compute: Callable[[], R]) -> R:
@@ -280,7 +326,7 @@ def organization_summary(
 ) -> responses.OrganizationSummary:
     """Return the organization's totals per currency; currencies are never added together."""
     currencies = dict(
-        Account.objects.filter(organization=organization).values_list("id", "currency")
+        Account.objects.live().filter(organization=organization).values_list("id", "currency")
     )
     per_currency: dict[str, list[CategoryRow]] = {}
     accounts: dict[str, set[uuid.UUID]] = {}
@@ -343,13 +389,21 @@ def _transaction_doc(txn: Transaction) -> responses.Transaction:
         "category_source": txn.category_source,
         "category_confidence": txn.category_confidence,
         "failure_reason": txn.failure_reason,
+        "deleted_at": _iso(txn.deleted_at),
     }
 
 
-def _transactions(organization: Organization) -> QuerySet[Transaction]:
-    return Transaction.objects.filter(organization=organization).select_related(
-        "account", "category", "category__parent"
+def _transactions(organization: Organization, *, deleted: bool = False) -> QuerySet[Transaction]:
+    """Return the caller's live transactions, or those deleted on their own (of live
+    accounts: a deleted account's rows come back only with it)."""
+    rows = (
+        Transaction.objects.filter(organization=organization, account__deleted_at__isnull=True)
+        if deleted
+        else Transaction.objects.live().filter(organization=organization)
     )
+    if deleted:
+        rows = rows.filter(deleted_at__isnull=False)
+    return rows.select_related("account", "category", "category__parent")
 
 
 def transaction_get(*, organization: Organization, transaction_pk: str) -> responses.Transaction:
@@ -392,5 +446,7 @@ def transaction_list(
     *, organization: Organization, filters: TransactionFilters, page: PageParams
 ) -> Page[responses.Transaction]:
     """Return one page of the caller's transactions, newest first."""
-    rows = TRANSACTION_ORDER.page(_filtered(_transactions(organization), filters), page)
+    rows = TRANSACTION_ORDER.page(
+        _filtered(_transactions(organization, deleted=filters.deleted), filters), page
+    )
     return Page([_transaction_doc(t) for t in rows.results], rows.next_cursor)

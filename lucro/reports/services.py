@@ -1,4 +1,5 @@
-"""What people change through the reporting API: a transaction's manual category."""
+"""What people change through the reporting API: a transaction's manual category, and
+deletes and restores of accounts and transactions (each audited in its own transaction)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import uuid
 from django.db import transaction
 
 from lucro.audit.services import audit_record
-from lucro.ingestion.transitions import transaction_categorise
+from lucro.ingestion import transitions
+from lucro.ingestion.transitions import Removal, transaction_categorise
 from lucro.taxonomy.models import Category
 from lucro.tenancy.principal import Principal
 
@@ -42,3 +44,49 @@ def transaction_category_change(
             }
         },
     )
+
+
+def _removal_audit(actor: Principal, action: str, object_type: str, removal: Removal) -> None:
+    # Restoring what is live changes nothing, and records nothing.
+    if removal.changed:
+        deleted = action.endswith(".deleted")
+        audit_record(
+            organization=actor.organization,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=removal.pk,
+            changes={"deleted": {"from": not deleted, "to": deleted}},
+        )
+
+
+@transaction.atomic
+def transaction_remove(*, actor: Principal, transaction_pk: str) -> None:
+    """Soft-delete one of the caller's transactions; audit it."""
+    removal = transitions.transaction_delete(
+        organization=actor.organization, transaction_pk=transaction_pk
+    )
+    _removal_audit(actor, "transaction.deleted", "transaction", removal)
+
+
+@transaction.atomic
+def transaction_bring_back(*, actor: Principal, transaction_pk: str) -> None:
+    """Restore one of the caller's deleted transactions; audit it."""
+    removal = transitions.transaction_restore(
+        organization=actor.organization, transaction_pk=transaction_pk
+    )
+    _removal_audit(actor, "transaction.restored", "transaction", removal)
+
+
+@transaction.atomic
+def account_remove(*, actor: Principal, account_id: str) -> None:
+    """Soft-delete one of the caller's accounts with its transactions; audit it."""
+    removal = transitions.account_delete(organization=actor.organization, account_id=account_id)
+    _removal_audit(actor, "account.deleted", "account", removal)
+
+
+@transaction.atomic
+def account_bring_back(*, actor: Principal, account_id: str) -> None:
+    """Restore one of the caller's deleted accounts with its transactions; audit it."""
+    removal = transitions.account_restore(organization=actor.organization, account_id=account_id)
+    _removal_audit(actor, "account.restored", "account", removal)

@@ -2,11 +2,15 @@ from django.urls import path
 
 from lucro.reports.apis import (
     AccountCategoriesApi,
+    AccountDetailApi,
+    AccountListApi,
+    AccountRestoreApi,
     AccountSummaryApi,
     AccountTimeseriesApi,
     OrganizationSummaryApi,
     TransactionDetailApi,
     TransactionListApi,
+    TransactionRestoreApi,
 )
 
 urlpatterns = [
@@ -26,10 +30,22 @@ urlpatterns = [
         AccountTimeseriesApi.as_view(),
         name="account-timeseries",
     ),
+    path("accounts/", AccountListApi.as_view(), name="account-list"),
+    path("accounts/<str:account_id>/", AccountDetailApi.as_view(), name="account-detail"),
+    path(
+        "accounts/<str:account_id>/restore/",
+        AccountRestoreApi.as_view(),
+        name="account-restore",
+    ),
     path("transactions/", TransactionListApi.as_view(), name="transaction-list"),
     path(
         "transactions/<str:transaction_pk>/",
         TransactionDetailApi.as_view(),
         name="transaction-detail",
+    ),
+    path(
+        "transactions/<str:transaction_pk>/restore/",
+        TransactionRestoreApi.as_view(),
+        name="transaction-restore",
     ),
 ]

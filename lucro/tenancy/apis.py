@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from lucro.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from lucro.core.openapi import (
     CURSOR_PARAM,
+    FORBIDDEN,
     LIMIT_PARAM,
     NOT_JSON,
     UNAUTHORIZED,
@@ -42,7 +43,6 @@ from lucro.tenancy.serializers import (
 from lucro.tenancy.throttling import LoginThrottle, RefreshThrottle
 
 INVALID = problem("Invalid request")
-FORBIDDEN = problem("The caller's role (or API key) lacks this right in its organization")
 LAST_OWNER = problem("The change would leave the organization without an owner")
 BAD_LOGIN = problem("Wrong email or password (the same answer whether the email exists or not)")
 BAD_REFRESH = problem(

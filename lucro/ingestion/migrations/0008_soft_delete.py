@@ -27,6 +27,14 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
+            model_name="batch",
+            name="deleted_count",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Re-sent transactions that a person had deleted (left deleted).",
+            ),
+        ),
+        migrations.AddField(
             model_name="transaction",
             name="deleted_at",
             field=models.DateTimeField(

@@ -101,6 +101,8 @@ class UpsertCounts:
     created: int
     updated: int
     unchanged: int
+    # Re-sent rows that a person had deleted: left as they are (deleted, unchanged).
+    deleted: int = 0
 
 
 # The claim's columns: the account as text, so a chunk's set of accounts is built from str
@@ -173,7 +175,8 @@ class Store:
         """Insert new transactions and update changed ones (back to ``pending``); count them.
 
         A changed row goes back to the queue with fresh attempts; a manual category is the
-        user's and survives.
+        user's and survives. A deleted row is neither changed nor resurrected: it is counted
+        ``deleted``.
         """
         raise NotImplementedError
 

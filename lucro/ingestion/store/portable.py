@@ -108,6 +108,7 @@ class PortableStore(Store):
 
         to_create: list[Transaction] = []
         to_update: list[Transaction] = []
+        deleted = 0
         for r in rows:
             account_pk = account_pks[r.account_id]
             current = existing.get((account_pk, r.transaction_id))
@@ -124,6 +125,10 @@ class PortableStore(Store):
                         **{f: getattr(r, f) for f in CONTENT_FIELDS},
                     )
                 )
+                continue
+            if current.deleted_at is not None:
+                # Deleted by a person: a re-send neither changes nor resurrects it.
+                deleted += 1
                 continue
             content = _content(r)
             if tuple(getattr(current, f) for f in CONTENT_FIELDS) == content:
@@ -167,7 +172,7 @@ class PortableStore(Store):
                 batch_size=CHUNK,
             )
         created, updated = len(to_create), len(to_update)
-        return UpsertCounts(created, updated, len(rows) - created - updated)
+        return UpsertCounts(created, updated, len(rows) - created - updated - deleted, deleted)
 
     def chunk_claim(self, *, batch_id: uuid.UUID, limit: int, now: dt.datetime) -> Claim:
         return _claim(_CLAIM, [now, batch_id, limit], batch_id, now, locked=False)

@@ -55,6 +55,7 @@ def test_detail_shape(api, rows, categories):
         "category_source": "rule",
         "category_confidence": None,
         "failure_reason": None,
+        "deleted_at": None,
     }
 
 

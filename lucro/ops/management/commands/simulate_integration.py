@@ -173,7 +173,8 @@ class Command(BaseCommand):
         console.print(
             f"sent {body['total_transactions']} transactions for "
             f"{len(payload['accounts'])} account(s): created {body['created']}, "
-            f"updated {body['updated']}, unchanged {body['unchanged']}"
+            f"updated {body['updated']}, unchanged {body['unchanged']}, "
+            f"deleted {body['deleted']}"
         )
         if options["no_wait"]:
             return
