@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -10,8 +11,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lucro.core.errors import NotFound
 from lucro.ingestion.models import Account, Transaction
-from lucro.ingestion.transitions import transaction_categorise
+from lucro.ingestion.transitions import (
+    transaction_categorise,
+    transaction_delete,
+    transaction_restore,
+)
 from lucro.reports.cache import accounts_touched
 from lucro.reports.selectors import DateRange, account_summary, summary_compute
 from lucro.reports.tests.conftest import ingest, write_back
@@ -40,6 +46,8 @@ operations = st.lists(
             st.sampled_from(CATEGORY_NAMES),
         ),
         st.tuples(st.just("delete"), st.integers(min_value=0, max_value=11)),
+        st.tuples(st.just("soft_delete"), st.integers(min_value=0, max_value=11)),
+        st.tuples(st.just("restore"), st.integers(min_value=0, max_value=11)),
     ),
     max_size=8,
 )
@@ -53,12 +61,12 @@ def _day(offset: int) -> str:
 
 
 def _naive(account: Account, span: DateRange, level: str) -> dict[str, Any]:
-    """The summary computed the slow, obvious way from every raw row."""
+    """The summary computed the slow, obvious way from every raw row not deleted."""
     spend = income = Decimal(0)
     status = {"pending": 0, "processing": 0, "completed": 0, "failed": 0}
     per_category: dict[tuple[str, str], list[Any]] = {}
     rows = Transaction.objects.filter(
-        account=account, date__gte=span.start, date__lte=span.end
+        account=account, date__gte=span.start, date__lte=span.end, deleted_at__isnull=True
     ).select_related("category__parent")
     for t in rows:
         status[t.ingestion_status] += 1
@@ -155,6 +163,12 @@ def test_fast_summary_equals_naive_aggregate(api, categories, commit, initial, o
                     transaction_pk=str(by_index[op[1]]),
                     category_slug=category.slug if category else None,
                 )
+            elif op[0] in ("soft_delete", "restore") and op[1] in by_index:
+                # Soft deletes through the owner's transitions; deleting a deleted row or
+                # restoring a live one is refused or a no-op, as through the API.
+                change = transaction_delete if op[0] == "soft_delete" else transaction_restore
+                with contextlib.suppress(NotFound):
+                    change(organization=api.organization, transaction_pk=by_index[op[1]])
             elif op[0] == "delete" and op[1] in by_index:
                 # Whoever deletes rows must invalidate too (the trigger fixes the rollups).
                 Transaction.objects.filter(pk=by_index.pop(op[1])).delete()
