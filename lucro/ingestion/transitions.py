@@ -697,7 +697,8 @@ def transaction_delete(*, organization: Organization, transaction_pk: uuid.UUID 
     if found is None or found[2] is not None:
         raise NotFound("No such transaction.")
     account_pk, date, _ = found
-    Transaction.objects.filter(pk=pk).update(deleted_at=timezone.now())
+    now = timezone.now()
+    Transaction.objects.filter(pk=pk).update(deleted_at=now, updated_at=now)
     events.transactions_changed_publish(
         organization_id=organization.pk, account_ids=[account_pk], dates=(date, date)
     )
@@ -718,7 +719,7 @@ def transaction_restore(*, organization: Organization, transaction_pk: uuid.UUID
     account_pk, date, deleted_at = found
     if deleted_at is None:
         return Removal(pk, changed=False)
-    Transaction.objects.filter(pk=pk).update(deleted_at=None)
+    Transaction.objects.filter(pk=pk).update(deleted_at=None, updated_at=timezone.now())
     events.transactions_changed_publish(
         organization_id=organization.pk, account_ids=[account_pk], dates=(date, date)
     )
@@ -737,7 +738,8 @@ def account_delete(*, organization: Organization, account_id: str) -> Removal:
     )
     if found is None:
         raise NotFound("No such account.")
-    Account.objects.filter(pk=found).update(deleted_at=timezone.now())
+    now = timezone.now()
+    Account.objects.filter(pk=found).update(deleted_at=now, updated_at=now)
     events.transactions_changed_publish(organization_id=organization.pk, account_ids=[found])
     return Removal(found, changed=True)
 
@@ -756,7 +758,7 @@ def account_restore(*, organization: Organization, account_id: str) -> Removal:
     pk, deleted_at = found
     if deleted_at is None:
         return Removal(pk, changed=False)
-    Account.objects.filter(pk=pk).update(deleted_at=None)
+    Account.objects.filter(pk=pk).update(deleted_at=None, updated_at=timezone.now())
     events.transactions_changed_publish(organization_id=organization.pk, account_ids=[pk])
     return Removal(pk, changed=True)
 
