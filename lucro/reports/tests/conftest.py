@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.db.models import Case, F, Value, When
 
+# Real workers on a queue of the test's own (test_soft_delete_workers.py).
+from lucro.enrichment.tests.conftest import workers  # noqa: F401
 from lucro.ingestion.models import Account, CategorySource, Transaction
 from lucro.ingestion.services import batch_ingest
 from lucro.reports.cache import accounts_touched
