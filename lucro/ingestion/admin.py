@@ -38,13 +38,24 @@ class AccountAdmin(admin.ModelAdmin):
         "type",
         "subtype",
         "mask",
+        "has_account_number",
         "currency",
         "created_at",
     )
     list_filter = ("type", "currency")
     list_select_related = ("organization",)
     search_fields = ("=account_id", "name")
-    readonly_fields = ("id", "organization", "account_id", "currency", "created_at", "updated_at")
+    # The account number's columns are not editable, so not in the form; only whether there
+    # is one is shown (SPEC §10: no page shows more than the mask).
+    readonly_fields = (
+        "id",
+        "organization",
+        "account_id",
+        "has_account_number",
+        "currency",
+        "created_at",
+        "updated_at",
+    )
     show_full_result_count = False
     paginator = CappedCountPaginator
 
@@ -52,6 +63,10 @@ class AccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts arrive through the ingestion API
+
+    @admin.display(description="account number", boolean=True)
+    def has_account_number(self, obj: Account) -> bool:
+        return obj.account_number_encrypted is not None
 
     @admin.action(description="Re-categorise the transactions of selected accounts")
     def rerun_categorisation(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
