@@ -506,6 +506,12 @@ def test_rotation_reports_rows_it_could_not_take(
         call_command("rotate_field_keys", stdout=io.StringIO())
 
 
+@pytest.mark.django_db
+def test_rotation_refuses_an_empty_chunk() -> None:
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("rotate_field_keys", "--chunk-size", "0", stdout=io.StringIO())
+
+
 def test_key_ids_are_short_public_and_distinct() -> None:
     ids = {crypto.key_id(key) for key in (KEY_A, KEY_B, KEY_C)}
     assert len(ids) == 3

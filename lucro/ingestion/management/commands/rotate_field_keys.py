@@ -9,6 +9,7 @@ done.
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
@@ -28,10 +29,9 @@ PASSES = 3
 
 
 def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def _under_old_keys() -> int:
