@@ -40,6 +40,7 @@ COPY --chown=lucro:lucro manage.py gunicorn.conf.py ./
 # the production checks, not real secrets: it never connects to the database.
 RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \
     JWT_SIGNING_KEY=build-only-jwt-not-a-secret-build-only-jwt-not-a-secret-build \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtYnVpbGQtb24= \
     DATABASE_URL=postgres://build@localhost/build ALLOWED_HOSTS=build \
     LUCRO_VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput -v0 \
  && rm -rf /tmp/build-var

@@ -7,6 +7,7 @@ filesystem Celery broker and a file cache, so a bare machine needs no server at 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_range, env_str
+from lucro.core.crypto import development_key
+from lucro.core.crypto import keys_problem as field_keys_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LUCRO_VAR_DIR", str(BASE_DIR / "var")))
@@ -341,6 +344,19 @@ SIMPLE_JWT = {
     "LEEWAY": 0,
     "UPDATE_LAST_LOGIN": False,
 }
+# --- Field encryption (SPEC §10; lucro.core.crypto) --------------------------------------
+# Account numbers are stored only encrypted, under keys of their own (never derived from
+# SECRET_KEY): Fernet keys, comma-separated (a FIELD_ENCRYPTION_KEYS_FILE may hold one per
+# line); the first encrypts, all decrypt. Production refuses to start without them. The
+# embedded default makes one development key and keeps it under VAR_DIR (deleting that file
+# makes the numbers stored with it unreadable, loudly).
+FIELD_ENCRYPTION_KEYS = [k for k in re.split(r"[\s,]+", env_str("FIELD_ENCRYPTION_KEYS")) if k]
+if not FIELD_ENCRYPTION_KEYS and not PRODUCTION:
+    FIELD_ENCRYPTION_KEYS = [development_key(VAR_DIR / "field-encryption.key")]
+_field_keys_problem = field_keys_problem(FIELD_ENCRYPTION_KEYS)
+if _field_keys_problem and not PRODUCTION:
+    raise ImproperlyConfigured(_field_keys_problem)
+
 # Rate limits (SPEC §9; lucro.core.ratelimit): fixed one-minute windows, per API key or user,
 # and per client IP and per email for logins (refreshes: per client IP, at the credential
 # limit). Counted in Redis when there is one (CACHE_URL), else in a database table.
@@ -411,6 +427,8 @@ if PRODUCTION:
         problems.append("JWT_SIGNING_KEY must be set to a long random value")
     elif JWT_SIGNING_KEY == SECRET_KEY:
         problems.append("JWT_SIGNING_KEY must differ from SECRET_KEY")
+    if _field_keys_problem:
+        problems.append(_field_keys_problem)
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

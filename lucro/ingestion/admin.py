@@ -99,6 +99,7 @@ class AccountAdmin(admin.ModelAdmin):
         "type",
         "subtype",
         "mask",
+        "has_account_number",
         "currency",
         "created_at",
         "deleted_at",
@@ -106,10 +107,13 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = (DeletedFilter, "type", "currency")
     list_select_related = ("organization",)
     search_fields = ("=account_id", "name")
+    # The account number's columns are not editable, so not in the form; only whether there
+    # is one is shown (SPEC §10: no page shows more than the mask).
     readonly_fields = (
         "id",
         "organization",
         "account_id",
+        "has_account_number",
         "currency",
         "created_at",
         "updated_at",
@@ -122,6 +126,10 @@ class AccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts arrive through the ingestion API
+
+    @admin.display(description="account number", boolean=True)
+    def has_account_number(self, obj: Account) -> bool:
+        return obj.account_number_encrypted is not None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting is the soft delete below (restorable, audited, reports kept exact); a

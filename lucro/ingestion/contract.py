@@ -35,6 +35,7 @@ class Kind(enum.Enum):
     DATE = "date"  # YYYY-MM-DD or an RFC 3339 datetime
     BOOLEAN = "boolean"
     INTEGER = "integer"
+    ACCOUNT_NUMBER = "account_number"  # 4-34 letters/digits, spaces ignored; stored encrypted
     ACCOUNTS = "accounts"  # a list of ACCOUNT_FIELDS objects
     TRANSACTIONS = "transactions"  # a list of TRANSACTION_FIELDS objects
 
@@ -106,6 +107,20 @@ DATE_SCHEMA: dict[str, Any] = {
     "description": DATE_DESCRIPTION,
 }
 
+# An account number (SPEC §10): an IBAN (at most 34 characters), a BBAN or a mobile-money
+# wallet number. Spaces are ignored, because IBANs are printed and copied in groups of four
+# ("GB82 WEST 1234 …"); nothing else is (a hyphen or a dot may be part of another scheme's
+# number, so it is refused rather than guessed away). Letters are kept upper-case: IBANs
+# and BBANs are case-insensitive. One pattern for the checker and the schema; it cannot
+# backtrack (each group is one letter or digit and the spaces after it).
+ACCOUNT_NUMBER_MIN_LENGTH = 4
+ACCOUNT_NUMBER_MAX_LENGTH = 34
+ACCOUNT_NUMBER_PATTERN = (
+    rf"^ *(?:[A-Za-z0-9] *){{{ACCOUNT_NUMBER_MIN_LENGTH},{ACCOUNT_NUMBER_MAX_LENGTH}}}$"
+)
+# The mask an account without one gets from its number: the last characters, as banks print.
+ACCOUNT_NUMBER_MASK_LENGTH = 4
+
 # Amounts are stored as NUMERIC(max_digits, decimal_places); the largest adjusted exponent
 # (the power of ten of the leading digit) follows from it: 14 for NUMERIC(19, 4).
 _AMOUNT_COLUMN = column(Transaction, "amount")
@@ -125,13 +140,32 @@ ACCOUNT_FIELDS: tuple[Field, ...] = (
     Field("name", Kind.TEXT, required=True, stored_in=column(Account, "name")),
     Field("type", Kind.TEXT, required=True, stored_in=column(Account, "type")),
     Field("subtype", Kind.TEXT, stored_in=column(Account, "subtype")),
-    Field("mask", Kind.TEXT, stored_in=column(Account, "mask")),
+    Field(
+        "mask",
+        Kind.TEXT,
+        stored_in=column(Account, "mask"),
+        description=(
+            f"When absent: the last {ACCOUNT_NUMBER_MASK_LENGTH} characters of account_number "
+            "if one is sent; else an account with a stored number keeps its mask."
+        ),
+    ),
     Field(
         "iso_currency_code",
         Kind.CURRENCY,
         alias="currency",
         stored_in=column(Account, "currency"),
         description="ISO 4217; when absent, the first transaction's currency.",
+    ),
+    Field(
+        "account_number",
+        Kind.ACCOUNT_NUMBER,
+        stored_in=column(Account, "account_number_encrypted"),
+        description=(
+            f"{ACCOUNT_NUMBER_MIN_LENGTH} to {ACCOUNT_NUMBER_MAX_LENGTH} letters and digits "
+            "(an IBAN, a wallet number); spaces are ignored, letters upper-cased. Stored only "
+            "encrypted and never shown: answers show mask. When absent, the stored number "
+            "is kept."
+        ),
     ),
 )
 

@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from lucro.core import crypto
+
 
 def batch_location(batch_id: uuid.UUID | str) -> str:
     """Return the status URL of a batch."""
@@ -67,6 +69,19 @@ class Account(models.Model):
         help_text="Soft-deleted (with its transactions) at; purged for good after "
         "SOFT_DELETE_RETENTION_DAYS.",
     )
+    # SPEC §10: the number is stored only as a Fernet token (lucro.core.crypto), with the id
+    # of the key that made it, so `manage.py rotate_field_keys` selects what is left to
+    # re-encrypt. Not editable: the admin neither shows nor changes either column.
+    account_number_encrypted = models.TextField(
+        null=True, blank=True, editable=False, help_text="The account number, encrypted."
+    )
+    account_number_key = models.CharField(
+        max_length=16,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The id of the FIELD_ENCRYPTION_KEYS key that encrypted the account number.",
+    )
 
     objects = AccountQuerySet.as_manager()
 
@@ -80,6 +95,16 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} ({self.name})"
+
+    def account_number(self) -> str | None:
+        """Return the decrypted account number, or None if it has none.
+
+        Raise ``FieldKeyError`` when no key of FIELD_ENCRYPTION_KEYS opens it. Only for code
+        that needs the number itself: every answer, log line and admin page shows ``mask``.
+        """
+        if self.account_number_encrypted is None:
+            return None
+        return crypto.decrypt(self.account_number_encrypted, stored_key_id=self.account_number_key)
 
 
 class Batch(models.Model):

@@ -17,6 +17,7 @@ from rest_framework import serializers
 from lucro.core.openapi import AmountField
 from lucro.ingestion.contract import (
     ACCOUNT_FIELDS,
+    ACCOUNT_NUMBER_PATTERN,
     BATCH_FIELDS,
     CURRENCIES,
     DATE_SCHEMA,
@@ -71,6 +72,8 @@ def contract_field(field: Field, items: _Items | None = None) -> Any:
         return serializers.BooleanField(**common)
     if kind is Kind.INTEGER:
         return serializers.IntegerField(**common)
+    if kind is Kind.ACCOUNT_NUMBER:
+        return serializers.RegexField(ACCOUNT_NUMBER_PATTERN, **common)
     assert items is not None
     if kind is Kind.ACCOUNTS:
         return items[kind](many=True, **common)

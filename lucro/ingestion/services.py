@@ -111,6 +111,8 @@ def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[Accou
     for account_id, account in declared.items():
         account.currency = currency.get(account_id, account.currency)
         existing = stored.get(account_id)
+        if existing is not None:
+            _account_number_settle(existing, account)
         # A deleted account is left as it was deleted (its transactions are counted
         # ``deleted``, not stored: transitions.batch_store).
         if existing is None or (
@@ -138,14 +140,33 @@ def _resolve_accounts(organization: Organization, parsed: BatchIn) -> list[Accou
     return writes
 
 
+def _account_number_settle(existing: Account, account: AccountIn) -> None:
+    """Leave on ``account`` only a number to write: a new or different one.
+
+    A number sent again is compared with the stored one by decrypting it (one Fernet
+    decryption per such account; accounts are few per batch), not through a hash of the
+    number: 4 to 34 characters, often digits only, are quickly brute-forced from a plain
+    hash. Without a number, the stored one is kept (``None`` writes nothing), and so is
+    its mask when none is sent either.
+    """
+    if account.account_number is None:
+        if account.mask is None and existing.account_number_encrypted is not None:
+            account.mask = existing.mask
+    elif account.account_number == existing.account_number():
+        account.account_number = None
+
+
 def _account_changes(existing: Account, account: AccountIn) -> bool:
-    """Return whether writing ``account`` would change the stored row."""
-    return (existing.name, existing.type, existing.subtype, existing.mask) != (
-        account.name,
-        account.type,
-        account.subtype,
-        account.mask,
-    ) or (not existing.currency and bool(account.currency))
+    """Return whether writing ``account`` would change the stored row.
+
+    Call after ``_account_number_settle``: a number still on ``account`` is a change.
+    """
+    return (
+        (existing.name, existing.type, existing.subtype, existing.mask)
+        != (account.name, account.type, account.subtype, account.mask)
+        or (not existing.currency and bool(account.currency))
+        or account.account_number is not None
+    )
 
 
 def batch_ingest(

