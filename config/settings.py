@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_float, env_int, env_list, env_range, env_str
 from lucro.core.crypto import development_key
 from lucro.core.crypto import keys_problem as field_keys_problem
+from lucro.core.currencies import minor_units
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LUCRO_VAR_DIR", str(BASE_DIR / "var")))
@@ -276,6 +277,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(1.0, SOFT_DELETE_PURGE_INTERVAL)},
     },
 }
+
+# Multi-currency (SPEC §11): a new organization's base currency, and how old the latest
+# rate on or before a day may be for that day's conversion.
+DEFAULT_BASE_CURRENCY = env_str("DEFAULT_BASE_CURRENCY", "USD")
+if minor_units(DEFAULT_BASE_CURRENCY) is None:
+    raise ImproperlyConfigured("DEFAULT_BASE_CURRENCY must be an ISO 4217 code, e.g. USD")
+FX_MAX_STALENESS_DAYS = env_int("FX_MAX_STALENESS_DAYS", 7, minimum=0)
 
 REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1)
 REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)

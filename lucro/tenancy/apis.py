@@ -31,6 +31,8 @@ from lucro.tenancy.serializers import (
     ApiKeyListOutSerializer,
     ApiKeyOutSerializer,
     MeOutSerializer,
+    OrganizationOutSerializer,
+    OrganizationPatchSerializer,
     RefreshInSerializer,
     RefreshOutSerializer,
     TokenInSerializer,
@@ -341,3 +343,36 @@ class ApiKeyDetailApi(APIView):
             raise NotFound("No such API key in this organization.")
         services.api_key_revoke(api_key=api_key, actor=request_principal(request))
         return Response(status=204)
+
+
+class OrganizationApi(APIView):
+    """The caller's organization: every member and key reads it, owners and admins change it."""
+
+    permission_classes = [by_method(GET=IsMember, PATCH=CanManage)]
+
+    @extend_schema(
+        operation_id="organization_get",
+        responses={200: OrganizationOutSerializer, 401: UNAUTHORIZED},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(OrganizationOutSerializer(request_principal(request).organization).data)
+
+    @extend_schema(
+        operation_id="organization_update",
+        request=OrganizationPatchSerializer,
+        responses={
+            200: OrganizationOutSerializer,
+            400: INVALID,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            415: NOT_JSON,
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        principal = request_principal(request)
+        data = OrganizationPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization = services.organization_update(
+            organization=principal.organization, changes=data.validated_data, actor=principal
+        )
+        return Response(OrganizationOutSerializer(organization).data)

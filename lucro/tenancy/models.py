@@ -7,11 +7,21 @@ from django.contrib.auth.models import User as AuthUser
 from django.db import models
 
 
+def default_base_currency() -> str:
+    """Return the base currency a new organization starts with (DEFAULT_BASE_CURRENCY)."""
+    return str(settings.DEFAULT_BASE_CURRENCY)
+
+
 class Organization(models.Model):
     """The tenant: everything else belongs to exactly one organization."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200, unique=True)
+    base_currency = models.CharField(
+        max_length=3,
+        default=default_base_currency,
+        help_text="ISO 4217: the currency of the organization's totals (SPEC §11).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

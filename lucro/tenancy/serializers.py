@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from lucro.core.currencies import minor_units
 from lucro.core.serializers import StrictJsonSerializer
 from lucro.tenancy.models import ALL_SCOPES, Role
 
@@ -112,3 +115,34 @@ class MeOutSerializer(serializers.Serializer):
     api_key = MeApiKeySerializer(required=False)
     organization = OrganizationRefSerializer()
     role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+
+class OrganizationOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    base_currency = serializers.CharField(
+        help_text="ISO 4217: the currency of the organization's totals and of each "
+        "transaction's amount_in_base_currency."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class OrganizationPatchSerializer(StrictJsonSerializer):
+    base_currency = serializers.CharField(
+        min_length=3, max_length=3, help_text="An ISO 4217 code in circulation, e.g. KES."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The name is shown but not changed here: a field sent for nothing is refused rather
+        # than ignored, so a client never believes a change was made.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: "Not a setting that can be changed here." for name in unknown}
+            )
+        return attrs
+
+    def validate_base_currency(self, value: str) -> str:
+        if minor_units(value) is None:
+            raise serializers.ValidationError(f"{value!r} is not an ISO 4217 currency code.")
+        return value

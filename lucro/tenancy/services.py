@@ -260,3 +260,26 @@ def user_remove(*, membership: Membership, actor: Any = None) -> None:
         object_id=member_id,
         changes={"role": membership.role},
     )
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, changes: Mapping[str, Any], actor: Any = None
+) -> Organization:
+    """Change an organization's settings (its base currency); audit what changed."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    done: dict[str, Any] = {}
+    if "base_currency" in changes and changes["base_currency"] != organization.base_currency:
+        done["base_currency"] = {"from": organization.base_currency, "to": changes["base_currency"]}
+        organization.base_currency = str(changes["base_currency"])
+        organization.save(update_fields=["base_currency"])
+    if done:
+        _event(
+            "organization.updated",
+            organization,
+            actor,
+            object_type="organization",
+            object_id=str(organization.pk),
+            changes=done,
+        )
+    return organization

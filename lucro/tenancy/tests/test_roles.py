@@ -33,6 +33,8 @@ RULE = {"category": "food-and-drink-coffee", "pattern": "zzmatrix", "match_type"
 # (method, path, body or query, capability). Every API operation must be here (see below).
 OPERATIONS: list[tuple[str, str, Any, str]] = [
     ("GET", "/api/v1/me/", None, "anyone"),
+    ("GET", "/api/v1/organization/", None, "anyone"),
+    ("PATCH", "/api/v1/organization/", {"base_currency": "KES"}, "manage"),
     ("GET", "/api/v1/categories/", None, "read"),
     ("GET", "/api/v1/rules/", None, "read"),
     ("POST", "/api/v1/rules/", RULE, "configure"),
