@@ -59,6 +59,15 @@ def _choice_param(name: str, choices: tuple[str, ...], default: str, what: str) 
 
 
 _LEVEL = _choice_param("level", params.LEVELS, "primary", "Group by primary or detailed category")
+_CURRENCY = OpenApiParameter(
+    "currency",
+    str,
+    pattern="^[A-Z]{3}$",
+    description="ISO 4217: report in this currency, each day converted at that day's rate "
+    "(default: the account's own; for the organization, its base currency). Rows of a day "
+    "without a rate are listed under `unconverted`, never dropped.",
+    extensions=EMPTY_IS_ABSENT,
+)
 _ERRORS = {
     400: problem(
         "Missing or malformed dates, start after end, range too long, an unknown level/interval"
@@ -73,7 +82,7 @@ class AccountSummaryApi(APIView):
 
     @extend_schema(
         operation_id="account_summary",
-        parameters=[*_RANGE, _LEVEL],
+        parameters=[*_RANGE, _LEVEL, _CURRENCY],
         responses={200: serializer_for(responses.AccountSummary), **_ERRORS},
     )
     def get(self, request: Request, account_id: str) -> Response:
@@ -85,6 +94,7 @@ class AccountSummaryApi(APIView):
                 account_id=account_id,
                 span=span,
                 level=level,
+                currency=params.parse_currency(request.query_params),
             )
         )
 
@@ -99,6 +109,7 @@ class AccountCategoriesApi(APIView):
             _choice_param(
                 "level", params.LEVELS, "detailed", "Group by detailed or primary category"
             ),
+            _CURRENCY,
         ],
         responses={200: serializer_for(responses.CategoryBreakdown), **_ERRORS},
     )
@@ -111,6 +122,7 @@ class AccountCategoriesApi(APIView):
                 account_id=account_id,
                 span=span,
                 level=level,
+                currency=params.parse_currency(request.query_params),
             )
         )
 
@@ -120,7 +132,11 @@ class AccountTimeseriesApi(APIView):
 
     @extend_schema(
         operation_id="account_timeseries",
-        parameters=[*_RANGE, _choice_param("interval", params.INTERVALS, "day", "Period length")],
+        parameters=[
+            *_RANGE,
+            _choice_param("interval", params.INTERVALS, "day", "Period length"),
+            _CURRENCY,
+        ],
         responses={200: serializer_for(responses.Timeseries), **_ERRORS},
     )
     def get(self, request: Request, account_id: str) -> Response:
@@ -132,6 +148,7 @@ class AccountTimeseriesApi(APIView):
                 account_id=account_id,
                 span=span,
                 interval=interval,
+                currency=params.parse_currency(request.query_params),
             )
         )
 
@@ -141,7 +158,7 @@ class OrganizationSummaryApi(APIView):
 
     @extend_schema(
         operation_id="organization_summary",
-        parameters=[*_RANGE, _LEVEL],
+        parameters=[*_RANGE, _LEVEL, _CURRENCY],
         responses={
             200: serializer_for(responses.OrganizationSummary),
             400: _ERRORS[400],
@@ -153,7 +170,10 @@ class OrganizationSummaryApi(APIView):
         level = params.parse_level(request.query_params)
         return Response(
             selectors.organization_summary(
-                organization=request_organization(request), span=span, level=level
+                organization=request_organization(request),
+                span=span,
+                level=level,
+                currency=params.parse_currency(request.query_params),
             )
         )
 

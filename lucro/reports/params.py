@@ -17,6 +17,7 @@ from typing import Any, get_args
 from django.conf import settings
 from rest_framework import serializers
 
+from lucro.core.currencies import minor_units
 from lucro.core.errors import ValidationFailed
 from lucro.core.pagination import PageParams
 from lucro.core.params import iso_date
@@ -77,6 +78,16 @@ def parse_range(params: Mapping[str, str]) -> DateRange:
 def parse_level(params: Mapping[str, str], *, default: Level = "primary") -> Level:
     """Return the category level to group by (``?level=``), or raise a 400 problem."""
     return _choice(params, "level", LEVELS, default)  # type: ignore[return-value]
+
+
+def parse_currency(params: Mapping[str, str]) -> str | None:
+    """Return the currency to report in (``?currency=``, ISO 4217), None: the default."""
+    raw = params.get("currency")
+    if not raw:
+        return None
+    if minor_units(raw) is None:
+        _raise([{"pointer": "/currency", "detail": "currency must be an ISO 4217 code (USD)."}])
+    return raw
 
 
 def parse_interval(params: Mapping[str, str]) -> Interval:

@@ -35,8 +35,8 @@ from lucro.reports.models import UNCATEGORISED
 
 _FOUR_PLACES = Decimal("0.0001")
 # Field instances used only for their value conversions (to and from the database).
-_UUID = models.UUIDField()
-_DATE = models.DateField()
+UUID_FIELD = models.UUIDField()
+DATE_FIELD = models.DateField()
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class CategoryRow:
 
 
 def _db_uuid(value: uuid.UUID) -> Any:
-    return _UUID.get_db_prep_value(value, connection)
+    return UUID_FIELD.get_db_prep_value(value, connection)
 
 
 def _db_date(value: dt.date) -> Any:
@@ -182,7 +182,7 @@ def _accounts_clause(
     )
 
 
-def _union(
+def rollup_union(
     span: DateRange,
     *,
     account_pks: Sequence[uuid.UUID] | None,
@@ -235,7 +235,7 @@ def category_rows(
     organization_id: uuid.UUID | None = None,
 ) -> list[CategoryRow]:
     """Return totals per (account, category) over ``span``; None is uncategorised."""
-    union, params = _union(
+    union, params = rollup_union(
         span, account_pks=account_pks, organization_id=organization_id, by_date=False
     )
     sql = (
@@ -253,14 +253,14 @@ def category_rows(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for account_pk, key, slug, name, p_slug, p_name, *sums in rows:
-        category_pk = _UUID.to_python(key)
+        category_pk = UUID_FIELD.to_python(key)
         if category_pk == UNCATEGORISED or slug is None:
             category_pk, info = None, None
         else:
             info = CategoryInfo(
                 slug=slug, name=name, primary_slug=p_slug or slug, primary_name=p_name or name
             )
-        account = _UUID.to_python(account_pk)
+        account = UUID_FIELD.to_python(account_pk)
         row = merged.setdefault((account, category_pk), CategoryRow(account, info))
         row.totals.add(Totals.from_sums(sums))
     return list(merged.values())
@@ -268,8 +268,8 @@ def category_rows(
 
 def day_rows(span: DateRange, *, account_pk: uuid.UUID) -> list[tuple[dt.date, Totals]]:
     """Return the totals of each day of ``span`` that has rows, for one account."""
-    union, params = _union(span, account_pks=[account_pk], organization_id=None, by_date=True)
+    union, params = rollup_union(span, account_pks=[account_pk], organization_id=None, by_date=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT period, {_SUMS} FROM ({union}) u GROUP BY period", params)
         rows = cursor.fetchall()
-    return [(_DATE.to_python(period), Totals.from_sums(sums)) for period, *sums in rows]
+    return [(DATE_FIELD.to_python(period), Totals.from_sums(sums)) for period, *sums in rows]

@@ -69,6 +69,20 @@ class ProcessingStatus(TypedDict):
     failed: int
 
 
+class Unconverted(TypedDict):
+    transaction_count: int
+    total: Annotated[
+        Money, Doc("Their net (income − spend), in that currency: no rate to convert it.")
+    ]
+
+
+# Keyed by currency code: the rows of a day without a rate (SPEC §11), never dropped.
+UnconvertedMap = Annotated[
+    dict[str, Unconverted],
+    Doc("Per currency, the rows left unconverted for want of a rate; {} when none."),
+]
+
+
 class AccountSummary(TypedDict):
     account_id: str
     currency: str | None
@@ -76,6 +90,7 @@ class AccountSummary(TypedDict):
     metrics: Metrics
     top_categories: list[TopCategory]
     processing_status: ProcessingStatus
+    unconverted: UnconvertedMap
 
 
 class CategoryBreakdownItem(TypedDict):
@@ -94,6 +109,7 @@ class CategoryBreakdown(TypedDict):
     level: Level
     metrics: Metrics
     categories: list[CategoryBreakdownItem]
+    unconverted: UnconvertedMap
 
 
 class Period(TypedDict):
@@ -111,6 +127,7 @@ class Timeseries(TypedDict):
     date_range: DateRange
     interval: Interval
     series: list[Period]
+    unconverted: UnconvertedMap
 
 
 class CurrencySummary(TypedDict):
@@ -122,8 +139,15 @@ class CurrencySummary(TypedDict):
 
 
 class OrganizationSummary(TypedDict):
+    currency: Annotated[str, Doc("The currency of the totals: ?currency=, else the base one.")]
     date_range: DateRange
-    currencies: list[CurrencySummary]
+    metrics: Metrics
+    top_categories: list[TopCategory]
+    processing_status: ProcessingStatus
+    currencies: Annotated[
+        list[CurrencySummary], Doc("The per-currency breakdown, each in its own currency.")
+    ]
+    unconverted: UnconvertedMap
 
 
 # --- Accounts ----------------------------------------------------------------------------
@@ -193,6 +217,15 @@ class Transaction(TypedDict):
             field=serializers.DateTimeField,
         ),
     ]
+    amount_in_base_currency: Annotated[
+        Money | None,
+        Doc("The amount at its day's rate in the organization's base currency; null: no rate."),
+    ]
+    base_currency: str
+    exchange_rate: Annotated[
+        str | None,
+        Doc("Units of the base currency per unit of the transaction's; null: no rate that day."),
+    ]
 
 
 class TransactionPage(TypedDict):
@@ -246,6 +279,10 @@ def _field(hint: Any) -> serializers.Field:
         if typing.is_typeddict(item):
             return serializer_for(item)(many=True, **kwargs)
         return serializers.ListField(child=_field(item), **kwargs)
+    if get_origin(hint) is dict:
+        _, value = get_args(hint)
+        child = serializer_for(value)() if typing.is_typeddict(value) else _field(value)
+        return serializers.DictField(child=child, **kwargs)
     if get_origin(hint) is Literal:
         return serializers.ChoiceField(choices=list(get_args(hint)), **kwargs)
     if hint is str:

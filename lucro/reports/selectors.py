@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,11 +22,14 @@ from django.db.models import Q, QuerySet
 from lucro.core.currencies import format_money
 from lucro.core.errors import NotFound
 from lucro.core.pagination import Key, Keyset, Page, PageParams
+from lucro.fx.cache import fx_version
+from lucro.fx.selectors import rates_daily
 from lucro.ingestion.models import Account, Transaction
 from lucro.reports import responses
 from lucro.reports.cache import account_version
+from lucro.reports.conversion import ConvertedRow, Rates, conversion
 from lucro.reports.queries import (
-    CategoryRow,
+    CategoryInfo,
     DateRange,
     Totals,
     category_rows,
@@ -154,21 +157,21 @@ def _status(totals: Totals) -> responses.ProcessingStatus:
 
 
 def _by_category(
-    rows: Iterable[CategoryRow], level: Level
+    rows: Iterable[tuple[CategoryInfo | None, Totals]], level: Level
 ) -> tuple[Totals, dict[tuple[str, str] | None, Totals]]:
     """Return the grand total and totals per (name, slug) at ``level``; None: uncategorised."""
     total = Totals()
     groups: dict[tuple[str, str] | None, Totals] = {}
-    for row in rows:
-        total.add(row.totals)
+    for category, totals in rows:
+        total.add(totals)
         key: tuple[str, str] | None = None
-        if row.category is not None:
+        if category is not None:
             key = (
-                (row.category.primary_name, row.category.primary_slug)
+                (category.primary_name, category.primary_slug)
                 if level == "primary"
-                else (row.category.name, row.category.slug)
+                else (category.name, category.slug)
             )
-        groups.setdefault(key, Totals()).add(row.totals)
+        groups.setdefault(key, Totals()).add(totals)
     return total, groups
 
 
@@ -198,9 +201,56 @@ def _range_doc(span: DateRange) -> responses.DateRange:
 # --- Reports -----------------------------------------------------------------------------
 
 
+def _unconverted(rows: Iterable[ConvertedRow]) -> dict[str, responses.Unconverted]:
+    """Return, per currency, the rows left unconverted (no rate that day), in that currency."""
+    per: dict[str, Totals] = {}
+    for row in rows:
+        if row.unconverted.count:
+            per.setdefault(row.currency, Totals()).add(row.unconverted)
+    return {
+        code: {
+            "transaction_count": t.count,
+            "total": format_money(t.income_sum - t.spend_sum, code),
+        }
+        for code, t in sorted(per.items())
+    }
+
+
+def _target(account: Account, currency: str | None) -> str | None:
+    """Return the currency to convert ``account``'s reports to, or None: its own."""
+    if currency is None or not account.currency or currency == account.currency:
+        return None
+    return currency
+
+
+def _converted(
+    organization: Organization, span: DateRange, target: str, *, by_day: bool = False, **where: Any
+) -> list[ConvertedRow]:
+    """Return the converted rows of ``span`` (``where``: account_pks or organization_id)."""
+    if "account_pks" in where:
+        sources = set(
+            Account.objects.filter(pk__in=where["account_pks"]).values_list("currency", flat=True)
+        )
+    else:
+        sources = set(
+            Account.objects.live()
+            .filter(organization=organization)
+            .values_list("currency", flat=True)
+        )
+    rates = rates_daily(
+        organization=organization,
+        sources=sorted(code for code in sources if code),
+        target=target,
+        start=span.start,
+        end=span.end,
+    )
+    return conversion().rows(span, rates=rates, by_day=by_day, **where)
+
+
 def summary_compute(*, account: Account, span: DateRange, level: Level) -> responses.AccountSummary:
     """Return the SPEC §6 summary of ``account`` over ``span`` (no cache)."""
-    total, groups = _by_category(category_rows(span, account_pks=[account.pk]), level)
+    rows = category_rows(span, account_pks=[account.pk])
+    total, groups = _by_category(((r.category, r.totals) for r in rows), level)
     currency = account.currency
     return {
         "account_id": account.account_id,
@@ -209,31 +259,82 @@ def summary_compute(*, account: Account, span: DateRange, level: Level) -> respo
         "metrics": _metrics(total, currency),
         "top_categories": _top(groups, currency),
         "processing_status": _status(total),
+        "unconverted": {},
     }
 
 
-def account_summary(
-    *, organization: Organization, account_id: str, span: DateRange, level: Level = "primary"
+def summary_converted(
+    *, organization: Organization, account: Account, span: DateRange, level: Level, target: str
 ) -> responses.AccountSummary:
-    """Return the account's summary, from the cache when its version has not moved."""
+    """Return the summary of ``account`` in ``target``, at each day's rate (no cache)."""
+    rows = _converted(organization, span, target, account_pks=[account.pk])
+    total, groups = _by_category(((r.category, r.converted) for r in rows), level)
+    every = Totals()
+    for row in rows:
+        every.add(row.native)
+    return {
+        "account_id": account.account_id,
+        "currency": target,
+        "date_range": _range_doc(span),
+        "metrics": _metrics(total, target),
+        "top_categories": _top(groups, target),
+        "processing_status": _status(every),
+        "unconverted": _unconverted(rows),
+    }
+
+
+def _fx_parts(organization: Organization, target: str | None) -> tuple[object, ...]:
+    # A converted report depends on the rates too: their version joins the cache key.
+    return () if target is None else (target, fx_version(organization.pk))
+
+
+def account_summary(
+    *,
+    organization: Organization,
+    account_id: str,
+    span: DateRange,
+    level: Level = "primary",
+    currency: str | None = None,
+) -> responses.AccountSummary:
+    """Return the account's summary (in ``currency``, converted), cached until it moves."""
     account = account_get(organization=organization, account_id=account_id)
-    return _cached(
-        account,
-        "summary",
-        (span.start, span.end, level),
-        lambda: summary_compute(account=account, span=span, level=level),
-    )
+    target = _target(account, currency)
+
+    def compute() -> responses.AccountSummary:
+        if target is None:
+            return summary_compute(account=account, span=span, level=level)
+        return summary_converted(
+            organization=organization, account=account, span=span, level=level, target=target
+        )
+
+    parts = (span.start, span.end, level, *_fx_parts(organization, target))
+    return _cached(account, "summary", parts, compute)
 
 
 def account_categories(
-    *, organization: Organization, account_id: str, span: DateRange, level: Level = "detailed"
+    *,
+    organization: Organization,
+    account_id: str,
+    span: DateRange,
+    level: Level = "detailed",
+    currency: str | None = None,
 ) -> responses.CategoryBreakdown:
     """Return every category's spend, income, count and share of spend over ``span``."""
     account = account_get(organization=organization, account_id=account_id)
+    target = _target(account, currency)
 
     def compute() -> responses.CategoryBreakdown:
-        total, groups = _by_category(category_rows(span, account_pks=[account.pk]), level)
-        currency = account.currency
+        code = target or account.currency
+        unconverted: dict[str, responses.Unconverted] = {}
+        if target is None:
+            pairs: Iterable[tuple[CategoryInfo | None, Totals]] = [
+                (r.category, r.totals) for r in category_rows(span, account_pks=[account.pk])
+            ]
+        else:
+            converted = _converted(organization, span, target, account_pks=[account.pk])
+            pairs = [(r.category, r.converted) for r in converted]
+            unconverted = _unconverted(converted)
+        total, groups = _by_category(pairs, level)
         ordered = sorted(
             groups.items(),
             key=lambda item: (item[0] is None, -item[1].spend_sum, item[0][0] if item[0] else ""),
@@ -245,22 +346,24 @@ def account_categories(
                 {
                     "category": key[0] if key else None,
                     "slug": key[1] if key else None,
-                    "total_spend": format_money(t.spend_sum, currency),
-                    "total_income": format_money(t.income_sum, currency),
+                    "total_spend": format_money(t.spend_sum, code),
+                    "total_income": format_money(t.income_sum, code),
                     "transaction_count": t.count,
                     "share_of_spend": str(share.quantize(_FOUR_PLACES)),
                 }
             )
         return {
             "account_id": account.account_id,
-            "currency": currency or None,
+            "currency": code or None,
             "date_range": _range_doc(span),
             "level": level,
-            "metrics": _metrics(total, currency),
+            "metrics": _metrics(total, code),
             "categories": categories,
+            "unconverted": unconverted,
         }
 
-    return _cached(account, "categories", (span.start, span.end, level), compute)
+    parts = (span.start, span.end, level, *_fx_parts(organization, target))
+    return _cached(account, "categories", parts, compute)
 
 
 def _period_start(day: dt.date, interval: Interval) -> dt.date:
@@ -287,16 +390,31 @@ def _periods(span: DateRange, interval: Interval) -> list[tuple[dt.date, dt.date
 
 
 def account_timeseries(
-    *, organization: Organization, account_id: str, span: DateRange, interval: Interval = "day"
+    *,
+    organization: Organization,
+    account_id: str,
+    span: DateRange,
+    interval: Interval = "day",
+    currency: str | None = None,
 ) -> responses.Timeseries:
     """Return spend, income, net and count per period; empty periods are zeros."""
     account = account_get(organization=organization, account_id=account_id)
+    target = _target(account, currency)
 
     def compute() -> responses.Timeseries:
         buckets: dict[dt.date, Totals] = {}
-        for day, totals in day_rows(span, account_pk=account.pk):
+        unconverted: dict[str, responses.Unconverted] = {}
+        if target is None:
+            days = day_rows(span, account_pk=account.pk)
+        else:
+            converted = _converted(
+                organization, span, target, by_day=True, account_pks=[account.pk]
+            )
+            days = [(r.day, r.converted) for r in converted if r.day is not None]
+            unconverted = _unconverted(converted)
+        for day, totals in days:
             buckets.setdefault(_period_start(day, interval), Totals()).add(totals)
-        currency = account.currency
+        code = target or account.currency
         series: list[responses.Period] = []
         for start, end in _periods(span, interval):
             t = buckets.get(_period_start(start, interval), Totals())
@@ -304,49 +422,82 @@ def account_timeseries(
                 {
                     "start": start.isoformat(),
                     "end": end.isoformat(),
-                    "spend": format_money(t.spend_sum, currency),
-                    "income": format_money(t.income_sum, currency),
-                    "net": format_money(t.income_sum - t.spend_sum, currency),
+                    "spend": format_money(t.spend_sum, code),
+                    "income": format_money(t.income_sum, code),
+                    "net": format_money(t.income_sum - t.spend_sum, code),
                     "transaction_count": t.count,
                 }
             )
         return {
             "account_id": account.account_id,
-            "currency": currency or None,
+            "currency": code or None,
             "date_range": _range_doc(span),
             "interval": interval,
             "series": series,
+            "unconverted": unconverted,
         }
 
-    return _cached(account, "timeseries", (span.start, span.end, interval), compute)
+    parts = (span.start, span.end, interval, *_fx_parts(organization, target))
+    return _cached(account, "timeseries", parts, compute)
 
 
 def organization_summary(
-    *, organization: Organization, span: DateRange, level: Level = "primary"
+    *,
+    organization: Organization,
+    span: DateRange,
+    level: Level = "primary",
+    currency: str | None = None,
 ) -> responses.OrganizationSummary:
-    """Return the organization's totals per currency; currencies are never added together."""
+    """Return the organization's totals in ``currency`` (default: its base currency), each
+    day at that day's rate, with the per-currency breakdown in each currency's own."""
+    target = currency or organization.base_currency
     currencies = dict(
         Account.objects.live().filter(organization=organization).values_list("id", "currency")
     )
-    per_currency: dict[str, list[CategoryRow]] = {}
+    if set(currencies.values()) <= {target, ""}:
+        # Nothing to convert: the monthly rollups answer, as for one account (SPEC §8).
+        rows = [
+            ConvertedRow(
+                currency=currencies.get(r.account_pk) or "",
+                account_pk=r.account_pk,
+                category=r.category,
+                day=None,
+                native=r.totals,
+                converted=r.totals,
+            )
+            for r in category_rows(span, organization_id=organization.pk)
+        ]
+    else:
+        rows = _converted(organization, span, target, organization_id=organization.pk)
+    per_currency: dict[str, list[tuple[CategoryInfo | None, Totals]]] = {}
     accounts: dict[str, set[uuid.UUID]] = {}
-    for row in category_rows(span, organization_id=organization.pk):
-        code = currencies.get(row.account_pk) or ""
-        per_currency.setdefault(code, []).append(row)
-        accounts.setdefault(code, set()).add(row.account_pk)
-    out: list[responses.CurrencySummary] = []
+    every = Totals()
+    for row in rows:
+        per_currency.setdefault(row.currency, []).append((row.category, row.native))
+        accounts.setdefault(row.currency, set()).add(row.account_pk)
+        every.add(row.native)
+    breakdown: list[responses.CurrencySummary] = []
     for code in sorted(per_currency):
-        total, groups = _by_category(per_currency[code], level)
-        out.append(
+        native_total, native_groups = _by_category(per_currency[code], level)
+        breakdown.append(
             {
                 "currency": code or None,
                 "accounts": len(accounts[code]),
-                "metrics": _metrics(total, code),
-                "top_categories": _top(groups, code),
-                "processing_status": _status(total),
+                "metrics": _metrics(native_total, code),
+                "top_categories": _top(native_groups, code),
+                "processing_status": _status(native_total),
             }
         )
-    return {"date_range": _range_doc(span), "currencies": out}
+    total, groups = _by_category(((r.category, r.converted) for r in rows), level)
+    return {
+        "currency": target,
+        "date_range": _range_doc(span),
+        "metrics": _metrics(total, target),
+        "top_categories": _top(groups, target),
+        "processing_status": _status(every),
+        "currencies": breakdown,
+        "unconverted": _unconverted(rows),
+    }
 
 
 # --- Transactions ------------------------------------------------------------------------
@@ -369,8 +520,23 @@ def _category_doc(category: Category | None) -> responses.TransactionCategory | 
     }
 
 
-def _transaction_doc(txn: Transaction) -> responses.Transaction:
-    """Return a transaction as the API shows it (SPEC §6)."""
+def _base_rates(organization: Organization, rows: Sequence[Transaction]) -> Rates:
+    """Return the rates of the rows' currencies into the base currency over their days."""
+    if not rows:
+        return {}
+    days = [t.date for t in rows]
+    return rates_daily(
+        organization=organization,
+        sources=sorted({t.currency for t in rows}),
+        target=organization.base_currency,
+        start=min(days),
+        end=max(days),
+    )
+
+
+def _transaction_doc(txn: Transaction, base: str, rates: Rates) -> responses.Transaction:
+    """Return a transaction as the API shows it (SPEC §6), with its amount in ``base``."""
+    rate = rates.get(txn.currency, {}).get(txn.date)
     return {
         "id": str(txn.id),
         "transaction_id": txn.transaction_id,
@@ -390,7 +556,19 @@ def _transaction_doc(txn: Transaction) -> responses.Transaction:
         "category_confidence": txn.category_confidence,
         "failure_reason": txn.failure_reason,
         "deleted_at": _iso(txn.deleted_at),
+        "amount_in_base_currency": (
+            format_money(txn.amount * rate, base) if rate is not None else None
+        ),
+        "base_currency": base,
+        "exchange_rate": _rate_text(rate),
     }
+
+
+def _rate_text(rate: Decimal | None) -> str | None:
+    """Return a rate as a plain decimal string (no exponent, no trailing zeros)."""
+    if rate is None:
+        return None
+    return format(rate.normalize(), "f")
 
 
 def _transactions(organization: Organization, *, deleted: bool = False) -> QuerySet[Transaction]:
@@ -415,7 +593,7 @@ def transaction_get(*, organization: Organization, transaction_pk: str) -> respo
     txn = _transactions(organization).filter(pk=pk).first()
     if txn is None:
         raise NotFound("No such transaction.")
-    return _transaction_doc(txn)
+    return _transaction_doc(txn, organization.base_currency, _base_rates(organization, [txn]))
 
 
 def _filtered(rows: QuerySet[Transaction], filters: TransactionFilters) -> QuerySet[Transaction]:
@@ -449,4 +627,6 @@ def transaction_list(
     rows = TRANSACTION_ORDER.page(
         _filtered(_transactions(organization, deleted=filters.deleted), filters), page
     )
-    return Page([_transaction_doc(t) for t in rows.results], rows.next_cursor)
+    rates = _base_rates(organization, rows.results)
+    base = organization.base_currency
+    return Page([_transaction_doc(t, base, rates) for t in rows.results], rows.next_cursor)

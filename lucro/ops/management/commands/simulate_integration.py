@@ -190,6 +190,7 @@ class Command(BaseCommand):
         dates = [t["date"][:10] for t in payload["transactions"]]
         for account in payload["accounts"]:
             self._summary(console, transport, account["account_id"], min(dates), max(dates))
+        self._organization_summary(console, transport, min(dates), max(dates))
         if final["status"] != "completed":
             raise CommandError(f"Batch {batch_id} ended {final['status']}.")
 
@@ -279,3 +280,29 @@ class Command(BaseCommand):
             )
         console.print(top)
         console.print(f"processing_status: {doc.get('processing_status')}")
+
+    @staticmethod
+    def _organization_summary(console: Console, transport: Any, start: str, end: str) -> None:
+        """Print the organization's totals in its base currency, and what had no rate."""
+        status, doc = transport.request(
+            "GET", "/api/v1/reports/summary/", params={"start_date": start, "end_date": end}
+        )
+        if status != 200 or not isinstance(doc, dict):
+            console.print(f"[red]The organization summary answered {status}: {doc}[/red]")
+            return
+        metrics = doc.get("metrics", {})
+        table = Table(
+            title=f"organization · all accounts in {doc.get('currency', '')} · {start} → {end}"
+        )
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for name in ("total_transactions", "total_spend", "total_income", "net"):
+            table.add_row(name, str(metrics.get(name, "")))
+        console.print(table)
+        for code, missing in sorted((doc.get("unconverted") or {}).items()):
+            console.print(
+                f"[yellow]{missing.get('transaction_count')} {code} transaction(s) "
+                f"(net {missing.get('total')} {code}) had no exchange rate on their day and "
+                "are not in the totals: load or upload rates "
+                "(manage.py load_exchange_rates, POST /api/v1/exchange-rates/).[/yellow]"
+            )
