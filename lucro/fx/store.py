@@ -1,0 +1,330 @@
+"""The exchange rates' storage seam: one interface, one implementation per kind of database.
+
+``rates_store()`` picks the implementation once from the connection's vendor (as
+``reports.rollups.rollups_for`` does); no call site asks which database it is on.
+
+- ``PostgresRatesStore``: binary ``COPY`` into a session-local staging table, then one
+  ``INSERT … ON CONFLICT … DO UPDATE … WHERE rate IS DISTINCT FROM`` whose ``RETURNING``
+  gives created and updated (and what they touched) in the same statement. The ECB file
+  (≈ 200 000 rows) loads in a few seconds; a second load writes nothing.
+- ``PortableRatesStore`` (SQLite): the ORM. It reads the rows that exist first and
+  writes only the new (``bulk_create``) and the changed (``bulk_update``). Django's
+  ``bulk_create(update_conflicts=True)`` cannot serve here: it writes ``ON CONFLICT (base,
+  quote, date)`` without the ``WHERE organization_id IS NULL`` that a partial unique index
+  needs to be a conflict target, which SQLite (and PostgreSQL) refuse; and it could not
+  tell created from updated from unchanged.
+
+Both read the rows of a date window that a resolution needs (``window``) in two queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from lucro.fx.models import ExchangeRate
+
+
+class RateIn(NamedTuple):
+    """One rate to store: 1 ``base`` = ``rate`` ``quote`` on ``date``."""
+
+    date: dt.date
+    base: str
+    quote: str
+    rate: Decimal
+
+
+# One row of a window: base, quote, its date as days after the window's start, rate.
+DayRate = tuple[str, str, int, Decimal]
+
+
+class Window(NamedTuple):
+    """The rows of a date window: the shared ones and the organization's own (unordered)."""
+
+    shared: list[DayRate]
+    own: list[DayRate]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What an upsert did; ``currencies`` and the dates are those of the rows it wrote."""
+
+    created: int
+    updated: int
+    unchanged: int
+    currencies: frozenset[str]
+    first: dt.date | None
+    last: dt.date | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _unique(rows: Iterable[RateIn]) -> dict[tuple[dt.date, str, str], Decimal]:
+    """Return the rows by key; a key given twice keeps its last rate (one row per key)."""
+    return {(r.date, r.base, r.quote): r.rate for r in rows}
+
+
+class RatesStore:
+    """Write and read exchange rates (one instance per database vendor)."""
+
+    def upsert(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        source: str,
+        rows: Iterable[RateIn],
+        now: dt.datetime,
+    ) -> UpsertResult:
+        """Create or update the organization's (None: the shared) rows; count what changed.
+
+        A row whose rate is already stored is left alone (its source too): loading the
+        same data again writes nothing. Call inside a transaction.
+        """
+        raise NotImplementedError
+
+    def window(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        currencies: Collection[str],
+        start: dt.date,
+        end: dt.date,
+    ) -> Window:
+        """Return the rows dated within [start, end] that a resolution may use.
+
+        All the organization's own rows of the window, and the shared rows between
+        ``currencies`` and the currencies the organization's rows name; dates as days
+        after ``start`` (what ``selectors.rates_daily`` indexes by).
+        """
+        raise NotImplementedError
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+_CREATE_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS fx_rate_stage "
+    "(date date NOT NULL, base text NOT NULL, quote text NOT NULL, rate numeric NOT NULL) "
+    "ON COMMIT DELETE ROWS"
+)
+_STAGE_TYPES = ("date", "text", "text", "numeric")
+_CONFLICT = {
+    True: "(base, quote, date) WHERE organization_id IS NULL",
+    False: "(organization_id, base, quote, date) WHERE organization_id IS NOT NULL",
+}
+
+
+def _upsert_sql(shared: bool) -> str:
+    # Rows in key order, so two writers of overlapping rates lock them in the same order.
+    return f"""
+WITH written AS (
+    INSERT INTO fx_exchangerate AS r
+        (organization_id, date, base, quote, rate, source, created_at, updated_at)
+    SELECT %(organization_id)s, s.date, s.base, s.quote, s.rate, %(source)s, %(now)s, %(now)s
+    FROM fx_rate_stage s
+    ORDER BY s.base, s.quote, s.date
+    ON CONFLICT {_CONFLICT[shared]} DO UPDATE SET
+        rate = EXCLUDED.rate, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
+    WHERE r.rate IS DISTINCT FROM EXCLUDED.rate
+    RETURNING (xmax = 0) AS inserted, r.date, r.base, r.quote
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+       min(date), max(date),
+       (SELECT array_agg(DISTINCT c) FROM (SELECT base FROM written UNION SELECT quote
+                                           FROM written) AS touched (c))
+FROM written
+"""
+
+
+# Index scans (fx_rate_org_unique, fx_rate_lookup): ≈ 1 ms for a year of 6 pairs (1 500
+# rows). Unsorted: an ORDER BY cost as much again (the text columns' collation); the caller
+# groups the rows itself.
+_OWN_WINDOW = """
+SELECT base, quote, date - %(start)s, rate FROM fx_exchangerate
+WHERE organization_id = %(organization_id)s AND date BETWEEN %(start)s AND %(end)s
+"""
+_SHARED_WINDOW = """
+SELECT base, quote, date - %(start)s, rate FROM fx_exchangerate
+WHERE organization_id IS NULL AND base = ANY(%(codes)s) AND quote = ANY(%(codes)s)
+  AND date BETWEEN %(start)s AND %(end)s
+"""
+
+
+class PostgresRatesStore(RatesStore):
+    def upsert(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        source: str,
+        rows: Iterable[RateIn],
+        now: dt.datetime,
+    ) -> UpsertResult:
+        unique = _unique(rows)
+        if not unique:
+            return UpsertResult(0, 0, 0, frozenset(), None, None)
+        with connection.cursor() as cursor:
+            cursor.execute(_CREATE_STAGE)
+            cursor.execute("TRUNCATE fx_rate_stage")
+            raw = cursor.cursor  # the psycopg cursor: Django's wrapper has no COPY support
+            copy_sql = "COPY fx_rate_stage (date, base, quote, rate) FROM STDIN (FORMAT BINARY)"
+            with raw.copy(copy_sql) as copy:
+                copy.set_types(_STAGE_TYPES)
+                write = copy.write_row
+                for (date, base, quote), rate in unique.items():
+                    write((date, base, quote, rate))
+            cursor.execute(
+                _upsert_sql(organization_id is None),
+                {"organization_id": organization_id, "source": source, "now": now},
+            )
+            created, updated, first, last, touched = cursor.fetchone()
+        return UpsertResult(
+            created,
+            updated,
+            len(unique) - created - updated,
+            frozenset(touched or ()),
+            first,
+            last,
+        )
+
+    def window(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        currencies: Collection[str],
+        start: dt.date,
+        end: dt.date,
+    ) -> Window:
+        params = {"organization_id": organization_id, "start": start, "end": end}
+        with connection.cursor() as cursor:
+            own: list[DayRate] = []
+            if organization_id is not None:
+                cursor.execute(_OWN_WINDOW, params)
+                own = cursor.fetchall()
+            codes = sorted({*currencies, *(r[0] for r in own), *(r[1] for r in own)})
+            cursor.execute(_SHARED_WINDOW, {**params, "codes": codes})
+            return Window(cursor.fetchall(), own)
+
+
+# --- Any database (SQLite) ------------------------------------------------------------------
+
+# Rows per INSERT / UPDATE statement: SQLite ≥ 3.32 takes 32 766 parameters, an inserted row
+# has 8; 1 000 rows keeps each statement well inside that and a 200 000-row load to 200
+# statements.
+_CHUNK = 1_000
+
+
+class PortableRatesStore(RatesStore):
+    def upsert(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        source: str,
+        rows: Iterable[RateIn],
+        now: dt.datetime,
+    ) -> UpsertResult:
+        unique = _unique(rows)
+        if not unique:
+            return UpsertResult(0, 0, 0, frozenset(), None, None)
+        dates = [key[0] for key in unique]
+        bases = {key[1] for key in unique}
+        quotes = {key[2] for key in unique}
+        # One read of what exists (a superset of the keys: the same currencies over the
+        # same dates), then only what is new or different is written.
+        existing = {
+            (row.date, row.base, row.quote): row
+            for row in ExchangeRate.objects.filter(
+                Q(organization__isnull=True)
+                if organization_id is None
+                else Q(organization_id=organization_id),
+                base__in=bases,
+                quote__in=quotes,
+                date__range=(min(dates), max(dates)),
+            ).only("id", "date", "base", "quote", "rate", "source")
+        }
+        to_create: list[ExchangeRate] = []
+        to_update: list[ExchangeRate] = []
+        for (date, base, quote), rate in unique.items():
+            row = existing.get((date, base, quote))
+            if row is None:
+                to_create.append(
+                    ExchangeRate(
+                        organization_id=organization_id,
+                        date=date,
+                        base=base,
+                        quote=quote,
+                        rate=rate,
+                        source=source,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            elif row.rate != rate:
+                row.rate, row.source, row.updated_at = rate, source, now
+                to_update.append(row)
+        ExchangeRate.objects.bulk_create(to_create, batch_size=_CHUNK)
+        ExchangeRate.objects.bulk_update(
+            to_update, ["rate", "source", "updated_at"], batch_size=_CHUNK
+        )
+        written = to_create + to_update
+        return UpsertResult(
+            len(to_create),
+            len(to_update),
+            len(unique) - len(written),
+            frozenset({r.base for r in written} | {r.quote for r in written}),
+            min((r.date for r in written), default=None),
+            max((r.date for r in written), default=None),
+        )
+
+    def window(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        currencies: Collection[str],
+        start: dt.date,
+        end: dt.date,
+    ) -> Window:
+        in_window = ExchangeRate.objects.filter(date__range=(start, end)).order_by()
+
+        def rows(query: QuerySet[ExchangeRate]) -> list[DayRate]:
+            return [
+                (base, quote, (date - start).days, rate)
+                for base, quote, date, rate in query.values_list("base", "quote", "date", "rate")
+            ]
+
+        own: list[DayRate] = []
+        if organization_id is not None:
+            own = rows(in_window.filter(organization_id=organization_id))
+        codes = {*currencies, *(r[0] for r in own), *(r[1] for r in own)}
+        shared = rows(in_window.filter(organization__isnull=True, base__in=codes, quote__in=codes))
+        return Window(shared, own)
+
+
+_STORES: dict[str, type[RatesStore]] = {
+    "postgresql": PostgresRatesStore,
+    "sqlite": PortableRatesStore,
+}
+
+
+@cache
+def _store_for(vendor: str) -> RatesStore:
+    try:
+        return _STORES[vendor]()
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"Exchange rates support {', '.join(_STORES)}, not {vendor}."
+        ) from None
+
+
+def rates_store() -> RatesStore:
+    """Return the exchange-rate store of the default database (made once per vendor)."""
+    return _store_for(connection.vendor)
