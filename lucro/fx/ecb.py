@@ -30,9 +30,10 @@ from xml.etree import ElementTree
 from lucro.core.currencies import minor_units
 from lucro.core.params import iso_date
 from lucro.fx.contract import rate_parse
+from lucro.fx.models import SHARED_BASE
 from lucro.fx.store import RateIn
 
-ECB_BASE = "EUR"
+ECB_BASE = SHARED_BASE
 # The daily file is ≈ 2 KB and the whole history as XML ≈ 6 MB; anything larger is not
 # one of them, and is not read into memory.
 MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024

@@ -16,6 +16,8 @@ from lucro.tenancy.models import Organization
 # fits as published; ISO currency pairs lie orders of magnitude inside that.
 RATE_MAX_DIGITS = 24
 RATE_DECIMAL_PLACES = 12
+# The base of every shared rate: the ECB publishes 1 EUR = rate X.
+SHARED_BASE = "EUR"
 
 
 class RateSource(models.TextChoices):
@@ -68,6 +70,13 @@ class ExchangeRate(models.Model):
             models.CheckConstraint(
                 condition=Q(rate__gt=0) & ~Q(base=F("quote")),
                 name="fx_rate_positive_distinct",
+            ),
+            # The shared rates are the ECB's (its history and its daily file), published
+            # against the euro. The resolution relies on it: a range reads only the shared
+            # rows of EUR and the currencies involved (selectors.rates_daily).
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False) | Q(base=SHARED_BASE),
+                name="fx_rate_shared_eur_based",
             ),
         ]
         indexes = [

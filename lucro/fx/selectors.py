@@ -19,21 +19,21 @@ A derived rate (inverse, cross) is computed with ``decimal`` at 28 significant d
 each step from the one before (never a float); a cross's ``rate_date`` is its oldest
 leg's and its ``source`` is ``"derived"``; an inverse keeps its row's source.
 
-Only the shared rows (the ECB's, all EUR-based) and the organization's own are ever read:
-another organization's uploads never take part. A path can only pass through EUR, USD or
-a currency the organization uploaded (any other currency has one link, to EUR), so a
-range reads the rows of just those and of the currencies asked for.
+Only the shared rows (the ECB's, all EUR-based: a constraint of the table) and the
+organization's own are ever read: another organization's uploads never take part. A path
+can only pass through EUR, USD or a currency the organization uploaded (any other currency
+has one link, to EUR), so a range reads the rows of just those and of the currencies
+asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections.abc import Iterable
 from decimal import Context, Decimal
 from functools import lru_cache
-from itertools import groupby, repeat
-from operator import ge, is_not, itemgetter
+from itertools import accumulate, groupby, repeat
+from operator import is_not, itemgetter, sub
 from typing import NamedTuple, cast
 
 from django.conf import settings
@@ -55,6 +55,8 @@ IDENTITY = "identity"
 Pair = tuple[str, str]
 _PAIR = itemgetter(0, 1)
 _DAY_RATE = itemgetter(2, 3)
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 class Rate(NamedTuple):
@@ -220,23 +222,31 @@ def rate_get(
 _NO_ROW = -(10**9)
 
 
-def _column(rows: dict[int, Decimal], days: int, staleness: int) -> list[Decimal | None]:
-    """Return the rate in force on each of ``days`` days, from rows keyed by window day.
+def _column(rows: list[tuple[int, Decimal]], days: int, staleness: int) -> list[Decimal | None]:
+    """Return the rate in force on each of ``days`` days, from (window day, rate) rows.
 
     The window starts ``staleness`` days before the first day: output day i is window day
     i + staleness, and the row of window day d is in force on it if d is the latest row day
-    ≤ i + staleness and d ≥ i (D − date ≤ N). The usual case (no gap longer than the
-    staleness) is found and built with C loops only (``map`` over bisect and list methods).
+    ≤ i + staleness and d ≥ i (D − date ≤ N). The usual case — a row by the first day, none
+    after the last, no gap longer than the staleness — is built with C loops (``accumulate``
+    and ``map``): ≈ 80 µs for a year of business days.
     """
-    ordered = sorted(rows)
-    # Indexed by bisect_right's answer j (how many row days are ≤ the day): entry j is the
-    # j-th row (the latest on or before the day), entry 0 none.
-    dated = [_NO_ROW, *ordered]
-    rates: list[Decimal | None] = [None, *map(rows.__getitem__, ordered)]
-    latest = list(map(bisect_right, repeat(ordered), range(staleness, staleness + days)))
-    if all(map(ge, map(dated.__getitem__, latest), range(days))):
+    rows.sort()  # by day; one row per day
+    ordered = list(map(_FIRST, rows))
+    rates: list[Decimal | None] = [None, *map(_SECOND, rows)]
+    # The number of rows dated on or before each window day: the latest one's, 1-based.
+    marks = [0] * (staleness + days)
+    for day in ordered:
+        marks[day] = 1
+    latest = list(accumulate(marks))[staleness:]
+    if (
+        ordered[0] <= staleness
+        and ordered[-1] >= days - 1
+        and max(map(sub, ordered[1:], ordered), default=0) <= staleness + 1
+    ):
         return list(map(rates.__getitem__, latest))
-    return [rates[j] if dated[j] >= i else None for i, j in zip(range(days), latest, strict=True)]
+    dated = [_NO_ROW, *ordered]
+    return [rates[j] if dated[j] >= i else None for i, j in enumerate(latest)]
 
 
 def rates_daily(
@@ -250,18 +260,20 @@ def rates_daily(
     """Return, for each source currency, the rate of 1 unit of it in ``target`` on each day.
 
     Each day of [start, end] that has a rate (as ``rate_get`` resolves it) maps to it; a
-    day without one is absent. Two queries (the organization's rows of the window
-    [start − staleness, end], then the shared rows of the currencies involved); then, for
-    each pair, the rate in force on each day (a bisection per day, in C), and for each run
-    of days with the same pairs in force (usually the whole range) one tree of paths,
-    evaluated a link at a time over the whole run (``map`` over Decimal methods).
+    day without one is absent. One query (two on SQLite: ``store.window``) reads the
+    organization's rows of the window [start − staleness, end] and the shared rows of the
+    currencies involved; then, for each pair, the rate in force on each day (C loops), and
+    for each run of days with the same pairs in force (usually the whole range) one tree
+    of paths, evaluated a link at a time over the whole run (``map`` over Decimal
+    methods). ≈ 3 ms for 5 currencies × 366 days on PostgreSQL (``make bench``, fx).
     """
     wanted = list(dict.fromkeys(sources))
     out: dict[str, dict[dt.date, Decimal]] = {source: {} for source in wanted}
     if end < start:
         return out
     days = (end - start).days + 1
-    dates = list(map(start.__add__, map(dt.timedelta, range(days))))
+    first_day = start.toordinal()
+    dates = list(map(dt.date.fromordinal, range(first_day, first_day + days)))
     if target in out:
         out[target] = dict.fromkeys(dates, ONE)
     others = [source for source in wanted if source != target]
@@ -274,12 +286,17 @@ def rates_daily(
         start=start - dt.timedelta(days=staleness),
         end=end,
     )
-    by_pair: dict[Pair, dict[int, Decimal]] = {}
-    for rows in (window.shared, window.own):  # own last: on the same date, the own row wins
-        # The index scan hands rows over grouped by pair, so this loops once per pair;
-        # rows in any order would only make more (smaller) groups.
-        for pair, group in groupby(rows, key=_PAIR):
-            by_pair.setdefault(pair, {}).update(map(_DAY_RATE, group))
+    by_pair: dict[Pair, list[tuple[int, Decimal]]] = {}
+    # The index scan hands rows over grouped by pair, so these loop once per pair (rows in
+    # any order would only make more, smaller groups).
+    for pair, group in groupby(window.shared, key=_PAIR):
+        by_pair.setdefault(pair, []).extend(map(_DAY_RATE, group))
+    own: dict[Pair, dict[int, Decimal]] = {}
+    for pair, group in groupby(window.own, key=_PAIR):
+        own.setdefault(pair, {}).update(map(_DAY_RATE, group))
+    for pair, rows in own.items():
+        # On the same date the organization's own row wins.
+        by_pair[pair] = list({**dict(by_pair.get(pair, ())), **rows}.items())
     pairs = list(by_pair)
     columns = [_column(by_pair[pair], days, staleness) for pair in pairs]
     index = {pair: i for i, pair in enumerate(pairs)}

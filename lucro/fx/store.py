@@ -15,7 +15,8 @@
   PostgreSQL) refuse; it could not tell created from updated from unchanged; and plain
   ``bulk_create`` was 8× slower (below).
 
-Both read the rows of a date window that a resolution needs (``window``) in two queries.
+Both read the rows of a date window that a resolution needs (``window``): one query on
+PostgreSQL, two elsewhere.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from lucro.fx.models import ExchangeRate
+from lucro.fx.models import SHARED_BASE, ExchangeRate
 
 
 class RateIn(NamedTuple):
@@ -44,8 +47,9 @@ class RateIn(NamedTuple):
     rate: Decimal
 
 
-# One row of a window: base, quote, its date as days after the window's start, rate.
-DayRate = tuple[str, str, int, Decimal]
+# One row of a window: base, quote, its date as days after the window's start, rate (and
+# possibly more columns after those).
+DayRate = tuple[Any, ...]
 
 
 class Window(NamedTuple):
@@ -104,9 +108,10 @@ class RatesStore:
     ) -> Window:
         """Return the rows dated within [start, end] that a resolution may use.
 
-        All the organization's own rows of the window, and the shared rows between
-        ``currencies`` and the currencies the organization's rows name; dates as days
-        after ``start`` (what ``selectors.rates_daily`` indexes by).
+        All the organization's own rows of the window, and the shared rows (all
+        ``SHARED_BASE``-based: a constraint) quoting ``currencies`` or a currency the
+        organization's rows name; dates as days after ``start`` (what
+        ``selectors.rates_daily`` indexes by).
         """
         raise NotImplementedError
 
@@ -147,18 +152,26 @@ FROM written
 """
 
 
-# Index scans (fx_rate_org_unique, fx_rate_lookup): ≈ 1 ms for a year of 6 pairs (1 500
-# rows). Unsorted: an ORDER BY cost as much again (the text columns' collation); the caller
-# groups the rows itself.
-_OWN_WINDOW = """
-SELECT base, quote, date - %(start)s, rate FROM fx_exchangerate
-WHERE organization_id = %(organization_id)s AND date BETWEEN %(start)s AND %(end)s
-"""
-_SHARED_WINDOW = """
-SELECT base, quote, date - %(start)s, rate FROM fx_exchangerate
-WHERE organization_id IS NULL AND base = ANY(%(codes)s) AND quote = ANY(%(codes)s)
+# One round trip: the organization's rows of the window, and the shared rows quoting the
+# currencies asked for or one the organization's rows name (an InitPlan array, still an
+# index condition). Index scans on fx_rate_org_unique and fx_rate_lookup, with one base
+# (the shared rows' only one) rather than a base per currency, which doubled the index
+# descents: ≈ 0.5 ms on the server for a year of 6 pairs (1 500 rows). Unsorted: an ORDER
+# BY cost as much again (the text columns' collation); the caller groups the rows. The
+# last column tells the organization's rows (true) from the shared ones.
+_WINDOW = """
+WITH own AS (
+    SELECT base, quote, date - %(start)s AS day, rate FROM fx_exchangerate
+    WHERE organization_id = %(organization_id)s AND date BETWEEN %(start)s AND %(end)s
+)
+SELECT base, quote, day, rate, true FROM own
+UNION ALL
+SELECT base, quote, date - %(start)s, rate, false FROM fx_exchangerate
+WHERE organization_id IS NULL AND base = %(base)s
+  AND quote = ANY(%(codes)s::text[] || ARRAY(SELECT base FROM own UNION SELECT quote FROM own))
   AND date BETWEEN %(start)s AND %(end)s
 """
+_OWN = itemgetter(4)
 
 
 class PostgresRatesStore(RatesStore):
@@ -205,15 +218,20 @@ class PostgresRatesStore(RatesStore):
         start: dt.date,
         end: dt.date,
     ) -> Window:
-        params = {"organization_id": organization_id, "start": start, "end": end}
+        params = {
+            "organization_id": organization_id,
+            "start": start,
+            "end": end,
+            "base": SHARED_BASE,
+            "codes": sorted(currencies),
+        }
         with connection.cursor() as cursor:
-            own: list[DayRate] = []
-            if organization_id is not None:
-                cursor.execute(_OWN_WINDOW, params)
-                own = cursor.fetchall()
-            codes = sorted({*currencies, *(r[0] for r in own), *(r[1] for r in own)})
-            cursor.execute(_SHARED_WINDOW, {**params, "codes": codes})
-            return Window(cursor.fetchall(), own)
+            cursor.execute(_WINDOW, params)
+            rows = cursor.fetchall()
+        window = Window([], [])
+        for own, group in groupby(rows, key=_OWN):  # in practice two runs: own, then shared
+            (window.own if own else window.shared).extend(group)
+        return window
 
 
 # --- Any database (SQLite) ------------------------------------------------------------------
@@ -323,7 +341,9 @@ class PortableRatesStore(RatesStore):
         if organization_id is not None:
             own = rows(in_window.filter(organization_id=organization_id))
         codes = {*currencies, *(r[0] for r in own), *(r[1] for r in own)}
-        shared = rows(in_window.filter(organization__isnull=True, base__in=codes, quote__in=codes))
+        shared = rows(
+            in_window.filter(organization__isnull=True, base=SHARED_BASE, quote__in=codes)
+        )
         return Window(shared, own)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from lucro.fx.selectors import CONTEXT, rate_get
 from lucro.fx.tests.helpers import put
@@ -59,19 +60,33 @@ def test_friday_rates_serve_the_weekend(org) -> None:
 
 
 def test_an_upload_beats_the_shared_rate_of_its_date_but_not_a_newer_one(org) -> None:
-    put(D, "USD", "KES", "129.00")
-    put(D, "USD", "KES", "129.25", organization=org)
-    rate = rate_get(organization=org, base="USD", quote="KES", day=D)
+    put(D, "EUR", "USD", "1.1550")
+    put(D, "EUR", "USD", "1.2000", organization=org)
+    rate = rate_get(organization=org, base="EUR", quote="USD", day=D)
     assert rate is not None
-    assert (rate.rate, rate.source) == (Decimal("129.25"), "upload")
-    put(D + dt.timedelta(days=1), "USD", "KES", "130.00")  # the shared rate is newer
-    rate = rate_get(organization=org, base="USD", quote="KES", day=D + dt.timedelta(days=2))
+    assert (rate.rate, rate.source) == (Decimal("1.2000"), "upload")
+    put(D + dt.timedelta(days=1), "EUR", "USD", "1.1560")  # the shared rate is newer
+    rate = rate_get(organization=org, base="EUR", quote="USD", day=D + dt.timedelta(days=2))
     assert rate is not None
     assert (rate.rate, rate.source, rate.rate_date) == (
-        Decimal("130.00"),
+        Decimal("1.1560"),
         "ecb",
         D + dt.timedelta(days=1),
     )
+    # Another organization sees only the shared rate.
+    other = organization_get_or_create(name="Org FX Other")
+    rate = rate_get(organization=other, base="EUR", quote="USD", day=D)
+    assert rate is not None
+    assert rate.rate == Decimal("1.1550")
+
+
+def test_shared_rates_are_eur_based() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        put(D, "USD", "KES", "129.25")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        put(D, "EUR", "EUR", "1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        put(D, "EUR", "USD", "0")
 
 
 def test_the_inverse_of_a_published_rate(org) -> None:
