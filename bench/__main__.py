@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark against DATABASE_URL and print one table.
 
-Usage: python -m bench [ingest] [enrich] [summary] [currencies] [auth]   (default: all that exist)
+Usage: python -m bench [ingest] [enrich] [summary] [currencies] [auth] [fx]   (default: all that exist)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 
 from bench.common import BenchRow, print_table
 
-SECTIONS = ("ingest", "enrich", "summary", "currencies", "auth")
+SECTIONS = ("ingest", "enrich", "summary", "currencies", "auth", "fx")
 
 
 def main(argv: list[str]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "lucro.audit",
     "lucro.enrichment",
     "lucro.ingestion",
+    "lucro.fx",
     "lucro.reports",
     "lucro.ops",
 ]
@@ -189,7 +191,11 @@ CELERY_HOUSEKEEPING_QUEUE = env_str(
 )
 # Routing lives here, not in per-call options: every publisher (beat, a task, the shell)
 # sends these tasks to the same place. Everything else goes to CELERY_TASK_DEFAULT_QUEUE.
-HOUSEKEEPING_TASKS = ["lucro.enrichment.sweep", "lucro.ops.purge_deleted"]
+HOUSEKEEPING_TASKS = [
+    "lucro.enrichment.sweep",
+    "lucro.ops.purge_deleted",
+    "lucro.ops.fetch_exchange_rates",
+]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -284,6 +290,30 @@ DEFAULT_BASE_CURRENCY = env_str("DEFAULT_BASE_CURRENCY", "USD")
 if minor_units(DEFAULT_BASE_CURRENCY) is None:
     raise ImproperlyConfigured("DEFAULT_BASE_CURRENCY must be an ISO 4217 code, e.g. USD")
 FX_MAX_STALENESS_DAYS = env_int("FX_MAX_STALENESS_DAYS", 7, minimum=0)
+if FX_MAX_STALENESS_DAYS > 366:
+    raise ImproperlyConfigured("FX_MAX_STALENESS_DAYS must be <= 366")
+# The optional periodic fetch of the ECB's daily reference rates (the eurofxref-daily.xml
+# format), stored as shared rates: off while FX_SOURCE_URL is empty. An http(s) URL only;
+# each request has an explicit timeout, and a failure changes nothing (lucro.fx.services).
+FX_SOURCE_URL = env_str("FX_SOURCE_URL", "").strip()
+if FX_SOURCE_URL:
+    _fx_url = urlsplit(FX_SOURCE_URL)
+    if _fx_url.scheme not in ("http", "https") or not _fx_url.hostname:
+        raise ImproperlyConfigured(
+            f"FX_SOURCE_URL must be an http(s) URL with a host, not {FX_SOURCE_URL!r}"
+        )
+FX_FETCH_INTERVAL = env_int("FX_FETCH_INTERVAL", 86_400, minimum=60)
+FX_FETCH_TIMEOUT = env_float("FX_FETCH_TIMEOUT", 10.0)
+if not 0 < FX_FETCH_TIMEOUT <= 300:
+    raise ImproperlyConfigured("FX_FETCH_TIMEOUT must be a number of seconds in (0, 300]")
+if FX_SOURCE_URL:
+    # On the housekeeping queue (HOUSEKEEPING_TASKS); a fetch not started within one
+    # interval is superseded by the next one.
+    CELERY_BEAT_SCHEDULE["fetch-exchange-rates"] = {
+        "task": "lucro.ops.fetch_exchange_rates",
+        "schedule": float(FX_FETCH_INTERVAL),
+        "options": {"expires": float(FX_FETCH_INTERVAL)},
+    }
 
 REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1)
 REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)

@@ -7,6 +7,7 @@ api_v1 = [
     path("", include("lucro.enrichment.urls")),
     path("", include("lucro.reports.urls")),
     path("", include("lucro.audit.urls")),
+    path("", include("lucro.fx.urls")),
 ]
 
 urlpatterns = [

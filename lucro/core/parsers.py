@@ -13,6 +13,7 @@ import codecs
 import itertools
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import IO, Any
 
 import msgspec
@@ -46,14 +47,23 @@ def json_depth(body: bytes) -> int:
     return max(itertools.accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
-def json_decode(body: bytes) -> Any:
-    """Return the JSON value of ``body`` (UTF-8), or raise ``ParseError`` (a 400)."""
+_DECODER = msgspec.json.Decoder()
+# JSON numbers with a fraction or an exponent read as Decimal from their text, never through
+# a binary float (129.25 stays 129.25, 0.1 stays 0.1).
+_DECIMAL_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def json_decode(body: bytes, *, decimals: bool = False) -> Any:
+    """Return the JSON value of ``body`` (UTF-8), or raise ``ParseError`` (a 400).
+
+    With ``decimals``, non-integer numbers are ``Decimal`` (integers stay ``int``).
+    """
     # Fewer opening brackets than the limit cannot nest beyond it: the usual small body
     # skips the scan.
     if body.count(b"[") + body.count(b"{") > JSON_MAX_DEPTH and json_depth(body) > JSON_MAX_DEPTH:
         raise ParseError(f"JSON nests deeper than {JSON_MAX_DEPTH} levels.")
     try:
-        return msgspec.json.decode(body)
+        return (_DECIMAL_DECODER if decimals else _DECODER).decode(body)
     except UnicodeDecodeError as exc:
         raise ParseError(f"The body is not valid UTF-8 (byte {exc.start}).") from None
     except msgspec.DecodeError as exc:
@@ -63,6 +73,8 @@ def json_decode(body: bytes) -> Any:
 
 class BoundedJSONParser(JSONParser):
     """``application/json`` bodies through ``json_decode`` (the project's default parser)."""
+
+    decimals = False
 
     def parse(
         self,
@@ -88,4 +100,10 @@ class BoundedJSONParser(JSONParser):
                 body = body.decode(encoding).encode("utf-8")
             except UnicodeError:
                 raise ParseError(f"The body is not valid {encoding}.") from None
-        return json_decode(body)
+        return json_decode(body, decimals=self.decimals)
+
+
+class DecimalJSONParser(BoundedJSONParser):
+    """``BoundedJSONParser`` reading non-integer numbers as ``Decimal`` (rates, amounts)."""
+
+    decimals = True

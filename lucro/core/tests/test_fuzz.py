@@ -22,6 +22,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -35,6 +36,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from lucro.core.wsgi import charset_refusal
 from lucro.enrichment import services as enrichment_services
+from lucro.fx import services as fx_services
+from lucro.fx.store import RateIn
 from lucro.ingestion.models import Account, IngestionStatus, Transaction
 from lucro.taxonomy.models import Category
 from lucro.tenancy.models import Role
@@ -46,7 +49,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SEED = 20251010
 # The apps whose tables a refused request must leave untouched.
-WATCHED_APPS = ("ingestion", "enrichment", "reports")
+WATCHED_APPS = ("ingestion", "enrichment", "reports", "fx")
 # HTML pages for staff, behind a session login; not part of the API.
 EXCLUDED_PREFIXES = ("admin/",)
 PROBLEM = "application/problem+json"
@@ -304,7 +307,14 @@ class World:
 
 
 # Operations an API key may not call (SPEC §9): sent with the owner's access token.
-PEOPLE_ROUTES = ("api/v1/users/", "api/v1/api-keys/", "api/v1/audit/", "api/v1/auth/logout/")
+# (The organization's settings too: a key may read them, only owners and admins change them.)
+PEOPLE_ROUTES = (
+    "api/v1/users/",
+    "api/v1/api-keys/",
+    "api/v1/audit/",
+    "api/v1/auth/logout/",
+    "api/v1/organization/",
+)
 FUZZ_PASSWORD = "fuzz passphrase long enough 42"
 
 
@@ -330,6 +340,10 @@ def _people(organization: Any) -> tuple[str, dict[str, str], dict[str, dict[str,
         # Single-use: the baseline spends it; the later cases replay it (a 401).
         "auth_token_refresh": {"refresh": session_issue(membership=owner).refresh},
         "auth_logout": {"refresh": session_issue(membership=owner).refresh},
+        "organization_update": {"base_currency": "KES"},
+        "exchange_rates_upload": {
+            "rates": [{"date": "2025-10-30", "base": "USD", "quote": "KES", "rate": "129.25"}]
+        },
         "users_create": {
             "email": "fuzz-new@example.com",
             "name": "New",
@@ -365,6 +379,12 @@ def _world() -> World:
     )
     rule = enrichment_services.rule_create(
         organization=api.organization, category=category, pattern="coffee"
+    )
+    # The rate the exchange-rate GET's baseline asks for (its documented example pair, on
+    # its default day: today).
+    fx_services.rates_upload(
+        organization=api.organization,
+        rates=[RateIn(dt.datetime.now(dt.UTC).date(), "USD", "KES", Decimal("129.25"))],
     )
     schema = SchemaGenerator().get_schema(request=None, public=True)
     bearer, people_paths, bodies = _people(api.organization)
@@ -476,7 +496,11 @@ def _valid_query(world: World, op: Operation) -> dict[str, str]:
     for param in _operation_schema(world, op).get("parameters", []):
         if param["in"] == "query" and param.get("required"):
             name = param["name"]
-            query[name] = {"start_date": "2025-10-01", "end_date": "2025-10-31"}.get(name, "x")
+            # A parameter's documented example (a currency code), else a date or "x".
+            example = param.get("schema", {}).get("example")
+            query[name] = example or {"start_date": "2025-10-01", "end_date": "2025-10-31"}.get(
+                name, "x"
+            )
     return query
 
 

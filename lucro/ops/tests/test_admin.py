@@ -37,6 +37,7 @@ def test_every_changelist_opens(admin_client: Client) -> None:
         "ingestion/transaction",
         "taxonomy/category",
         "enrichment/rule",
+        "fx/exchangerate",
     ):
         response = admin_client.get(f"/admin/{model}/")
         assert response.status_code == 200, model

@@ -29,6 +29,7 @@ CALLERS = ["owner", "admin", "analyst", "scope:read", "scope:write", "scope:inge
 NOWHERE = str(uuid.UUID(int=7))  # an id that names nothing: allowed → 404, denied → 403
 RANGE = {"start_date": "2025-10-01", "end_date": "2025-10-31"}
 RULE = {"category": "food-and-drink-coffee", "pattern": "zzmatrix", "match_type": "contains"}
+FX_RATE = {"date": "2025-10-30", "base": "USD", "quote": "KES", "rate": "129.25"}
 
 # (method, path, body or query, capability). Every API operation must be here (see below).
 OPERATIONS: list[tuple[str, str, Any, str]] = [
@@ -77,6 +78,8 @@ OPERATIONS: list[tuple[str, str, Any, str]] = [
     ("POST", "/api/v1/api-keys/", {"name": "ci", "scopes": ["read"]}, "manage"),
     ("DELETE", f"/api/v1/api-keys/{NOWHERE}/", None, "manage"),
     ("GET", "/api/v1/audit/", None, "manage"),
+    ("GET", "/api/v1/exchange-rates/", {"base": "USD", "quote": "KES"}, "read"),
+    ("POST", "/api/v1/exchange-rates/", {"rates": [FX_RATE]}, "configure"),
 ]
 
 

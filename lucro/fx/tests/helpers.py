@@ -1,0 +1,27 @@
+"""Rows for the exchange-rate tests, written straight to the table (no event, no audit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from lucro.fx.models import ExchangeRate, RateSource
+from lucro.tenancy.models import Organization
+
+
+def put(
+    day: dt.date,
+    base: str,
+    quote: str,
+    rate: str | Decimal,
+    organization: Organization | None = None,
+) -> ExchangeRate:
+    """Store 1 ``base`` = ``rate`` ``quote`` on ``day``: shared (ECB) or the organization's."""
+    return ExchangeRate.objects.create(
+        organization=organization,
+        date=day,
+        base=base,
+        quote=quote,
+        rate=Decimal(rate),
+        source=RateSource.UPLOAD if organization is not None else RateSource.ECB,
+    )
