@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark against DATABASE_URL and print one table.
 
-Usage: python -m bench [ingest] [enrich] [summary] [currencies] [auth] [fx]   (default: all that exist)
+Usage: python -m bench [ingest] [enrich] [summary] [currencies] [auth] [fx]
+(default: all that exist)
 """
 
 from __future__ import annotations
