@@ -265,7 +265,8 @@ def rates_daily(
     currencies involved; then, for each pair, the rate in force on each day (C loops), and
     for each run of days with the same pairs in force (usually the whole range) one tree
     of paths, evaluated a link at a time over the whole run (``map`` over Decimal
-    methods). ≈ 3 ms for 5 currencies × 366 days on PostgreSQL (``make bench``, fx).
+    methods). 5 currencies × 366 days: ≈ 3.4 ms on PostgreSQL here, of which ≈ 2.3 ms
+    the query and its 1 500 rows (``make bench``, fx).
     """
     wanted = list(dict.fromkeys(sources))
     out: dict[str, dict[dt.date, Decimal]] = {source: {} for source in wanted}
