@@ -7,7 +7,9 @@ are published one way (the ECB's EUR → X); each row in force links its two cur
 ways (1/rate backwards), and a conversion follows the fewest links:
 
 1. the same currency: 1;
-2. one link: the *direct* row (X, Y), else the *inverse* of (Y, X);
+2. one link: the row of the pair, quoted either way — (X, Y) as it is, (Y, X) inverted —
+   whichever is the latest ("the latest rate on or before D"; on the same date, the
+   orientation whose base sorts first);
 3. a *cross* through a common currency C (X → C → Y, each leg direct or inverse),
    preferring C = EUR, then USD, then the others alphabetically;
 4. when no single C links them, the fewest currencies in between, chosen the same way
@@ -34,7 +36,7 @@ from decimal import Context, Decimal
 from functools import lru_cache
 from itertools import accumulate, groupby, repeat
 from operator import is_not, itemgetter, sub
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -152,13 +154,21 @@ def _step(value: Decimal, link: _Link, rate: Decimal) -> Decimal:
 
 
 def _in_force(rows: Iterable[_Row]) -> dict[Pair, _Edge]:
-    """Return each pair's row in force: the latest date; on the same date, the own row."""
+    """Return each pair's row in force: the latest date; on the same date, the own row.
+
+    A pair quoted both ways (USD → KES one day, KES → USD another) is one pair: the latest
+    row of either orientation is in force ("the latest rate on or before D"), the other is
+    dropped; on the same date, the orientation whose base sorts first.
+    """
     best: dict[Pair, tuple[tuple[dt.date, bool], _Edge]] = {}
     for row in rows:
         key = (row.base, row.quote)
         rank = (row.date, row.own)
         if key not in best or rank > best[key][0]:
             best[key] = (rank, _Edge(row.rate, row.date, row.source))
+    for base, quote in [k for k in best if k[0] < k[1] and (k[1], k[0]) in best]:
+        forward, backward = best[(base, quote)][1], best[(quote, base)][1]
+        del best[(quote, base) if forward.date >= backward.date else (base, quote)]
     return {pair: edge for pair, (_, edge) in best.items()}
 
 
@@ -220,6 +230,41 @@ def rate_get(
 
 # Before any window day: a row that does not exist is never in force.
 _NO_ROW = -(10**9)
+
+
+def _row_days(rows: list[tuple[int, Decimal]], days: int, staleness: int) -> list[int]:
+    """Return, for each of ``days`` days, the window day of the row in force (or _NO_ROW)."""
+    ordered = sorted(day for day, _ in rows)
+    marks = [0] * (staleness + days)
+    for day in ordered:
+        marks[day] = 1
+    dated = [_NO_ROW, *ordered]
+    return [dated[j] for j in list(accumulate(marks))[staleness:]]
+
+
+def _one_orientation(
+    by_pair: dict[Pair, list[tuple[int, Decimal]]],
+    columns: list[Any],
+    pairs: list[Pair],
+    days: int,
+    staleness: int,
+) -> None:
+    """Keep, each day, only the latest of a pair quoted both ways (as ``_in_force`` does)."""
+    index = {pair: i for i, pair in enumerate(pairs)}
+    for base, quote in pairs:
+        if base < quote and (quote, base) in index:
+            forward = _row_days(by_pair[(base, quote)], days, staleness)
+            backward = _row_days(by_pair[(quote, base)], days, staleness)
+            keep_forward, keep_backward = (
+                columns[index[(base, quote)]],
+                columns[index[(quote, base)]],
+            )
+            for i in range(days):
+                if keep_forward[i] is not None and keep_backward[i] is not None:
+                    if forward[i] >= backward[i]:
+                        keep_backward[i] = None
+                    else:
+                        keep_forward[i] = None
 
 
 def _column(rows: list[tuple[int, Decimal]], days: int, staleness: int) -> list[Decimal | None]:
@@ -300,6 +345,7 @@ def rates_daily(
         by_pair[pair] = list({**dict(by_pair.get(pair, ())), **rows}.items())
     pairs = list(by_pair)
     columns = [_column(by_pair[pair], days, staleness) for pair in pairs]
+    _one_orientation(by_pair, columns, pairs, days, staleness)
     index = {pair: i for i, pair in enumerate(pairs)}
     in_force = list(zip(*(map(is_not, column, repeat(None)) for column in columns), strict=True))
     first = 0

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from lucro.fx.selectors import CONTEXT, rate_get
+from lucro.fx.selectors import CONTEXT, rate_get, rates_daily
 from lucro.fx.tests.helpers import put
 from lucro.tenancy.services import organization_get_or_create
 
@@ -98,12 +98,20 @@ def test_the_inverse_of_a_published_rate(org) -> None:
     assert (rate.rate_date, rate.source) == (D, "ecb")
 
 
-def test_a_direct_rate_wins_over_an_inverse_even_an_older_one(org) -> None:
+def test_a_pair_quoted_both_ways_takes_the_latest_row_of_either(org) -> None:
+    # "The latest rate on or before D" (SPEC §11): USD → KES and KES → USD are one pair.
     put(D - dt.timedelta(days=2), "USD", "KES", "129.00", organization=org)
     put(D, "KES", "USD", "0.0080", organization=org)
     rate = rate_get(organization=org, base="USD", quote="KES", day=D)
     assert rate is not None
-    assert (rate.rate, rate.rate_date) == (Decimal("129.00"), D - dt.timedelta(days=2))
+    assert (rate.rate, rate.rate_date) == (Decimal(125), D)
+    earlier = rate_get(organization=org, base="USD", quote="KES", day=D - dt.timedelta(days=1))
+    assert earlier is not None
+    assert (earlier.rate, earlier.rate_date) == (Decimal("129.00"), D - dt.timedelta(days=2))
+    daily = rates_daily(
+        organization=org, sources=["USD"], target="KES", start=D - dt.timedelta(days=1), end=D
+    )["USD"]
+    assert daily == {D - dt.timedelta(days=1): Decimal("129.00"), D: Decimal(125)}
 
 
 def test_a_cross_through_eur_takes_the_older_legs_date(org) -> None:

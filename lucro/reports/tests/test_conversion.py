@@ -88,7 +88,7 @@ rates = st.decimals(min_value=Decimal("0.0005"), max_value=Decimal("400"), place
 
 
 @hypothesis_settings(
-    max_examples=20,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -59,6 +59,7 @@ def test_summary_shape_and_exact_figures(api, loaded):
             }
         ],
         "processing_status": {"pending": 1, "processing": 0, "completed": 2, "failed": 1},
+        "unconverted": {},
     }
 
 

@@ -96,6 +96,7 @@ def _naive(account: Account, span: DateRange, level: str) -> dict[str, Any]:
             for (name, slug), v in top
         ],
         "processing_status": status,
+        "unconverted": {},
     }
 
 

@@ -56,6 +56,9 @@ def test_detail_shape(api, rows, categories):
         "category_confidence": None,
         "failure_reason": None,
         "deleted_at": None,
+        "amount_in_base_currency": "1.50",  # a USD account, a USD organization: rate 1
+        "base_currency": "USD",
+        "exchange_rate": "1",
     }
 
 
