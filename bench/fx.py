@@ -42,7 +42,7 @@ def _naive_ms(organization: Organization, sources: list[str]) -> float:
 
 
 def _row(label: str, organization: Organization, sources: list[str]) -> BenchRow:
-    def call() -> object:
+    def call() -> dict[str, dict[dt.date, Decimal]]:
         return rates_daily(
             organization=organization, sources=sources, target="USD", start=START, end=END
         )
@@ -56,9 +56,10 @@ def _row(label: str, organization: Organization, sources: list[str]) -> BenchRow
     return BenchRow(
         f"rates_daily: {label} → USD, {len(sources)} sources × {days} days ({REPEAT} calls)",
         f"p50 {median:.2f} ms / p95 {p95(times) * 1000:.2f} ms",
-        f"≤ {TARGET_MS:.0f} ms",
+        # Not a SPEC target: a budget inside the organization summary's 15 ms (§16).
+        f"budget ≈ {TARGET_MS:.0f} ms (within the 15 ms summary)",
         f"rate_get per source and day: {_naive_ms(organization, sources):.0f} ms",
-        "PASS" if median <= TARGET_MS else "FAIL",
+        "-",
     )
 
 
