@@ -73,13 +73,12 @@ def _body(currency: str, first: int, rng: random.Random) -> bytes:
 def _load(organization: Any) -> str:
     """Ensure the five accounts, their settled rows and the rates are there."""
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from bench.summary import _write_back_sql
+    from bench.summary import write_back_pending
     from lucro.fx.models import ExchangeRate
     from lucro.ingestion.models import Transaction
     from lucro.ingestion.services import batch_ingest
-    from lucro.taxonomy.models import Category
 
     done = Transaction.objects.filter(organization=organization).count()
     if (
@@ -99,20 +98,7 @@ def _load(organization: Any) -> str:
                     api_key=None,
                     idempotency_key=None,
                 )
-        cats = [
-            str(pk)
-            for pk in Category.objects.filter(parent__isnull=False)
-            .order_by("slug")
-            .values_list("pk", flat=True)[:30]
-        ]
-        batches = list(
-            Transaction.objects.filter(organization=organization, ingestion_status="pending")
-            .values_list("batch_id", flat=True)
-            .distinct()
-        )
-        for batch_id in batches:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(_write_back_sql(), {"cats": cats, "n": len(cats), "batch": batch_id})
+        write_back_pending(organization=organization)
         how = "loaded now"
     if not ExchangeRate.objects.filter(organization__isnull=True, date=FIRST_DAY).exists():
         call_command("load_exchange_rates", verbosity=0)

@@ -83,13 +83,32 @@ def _write_back_sql() -> str:
     """
 
 
+def write_back_pending(**rows: Any) -> None:
+    """Complete the pending rows chosen by ``rows`` (ORM filters) as a worker does: one
+    bulk UPDATE per batch, 30 categories spread by transaction id."""
+    from django.db import connection, transaction
+
+    from lucro.ingestion.models import Transaction
+    from lucro.taxonomy.models import Category
+
+    cats = [
+        str(pk)
+        for pk in Category.objects.filter(parent__isnull=False)
+        .order_by("slug")
+        .values_list("pk", flat=True)[:30]
+    ]
+    pending = Transaction.objects.filter(ingestion_status="pending", **rows)
+    for batch_id in list(pending.values_list("batch_id", flat=True).distinct()):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_write_back_sql(), {"cats": cats, "n": len(cats), "batch": batch_id})
+
+
 def _load(organization: Any) -> tuple[str, float, float]:
     """Ensure the bench account holds its rows, all completed; return what was done."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from lucro.ingestion.models import Account, Transaction
     from lucro.ingestion.services import batch_ingest
-    from lucro.taxonomy.models import Category
 
     account = Account.objects.filter(organization=organization, account_id=ACCOUNT_ID).first()
     existing = Transaction.objects.filter(account=account).count() if account else 0
@@ -112,22 +131,9 @@ def _load(organization: Any) -> tuple[str, float, float]:
         )
     ingest_rate = N_TRANSACTIONS / (time.perf_counter() - started)
     account = Account.objects.get(organization=organization, account_id=ACCOUNT_ID)
-    cats = [
-        str(pk)
-        for pk in Category.objects.filter(parent__isnull=False)
-        .order_by("slug")
-        .values_list("pk", flat=True)[:30]
-    ]
-    batches = list(
-        Transaction.objects.filter(account=account, ingestion_status="pending")
-        .values_list("batch_id", flat=True)
-        .distinct()
-    )
     rows = Transaction.objects.filter(account=account, ingestion_status="pending").count()
     started = time.perf_counter()
-    for batch_id in batches:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_write_back_sql(), {"cats": cats, "n": len(cats), "batch": batch_id})
+    write_back_pending(account=account)
     write_rate = rows / (time.perf_counter() - started) if rows else 0.0
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE ingestion_transaction")

@@ -23,7 +23,7 @@ from lucro.core.currencies import format_money
 from lucro.core.errors import NotFound
 from lucro.core.pagination import Key, Keyset, Page, PageParams
 from lucro.fx.cache import fx_version
-from lucro.fx.selectors import rates_daily
+from lucro.fx.selectors import rate_text, rates_daily
 from lucro.ingestion.models import Account, Transaction
 from lucro.reports import responses
 from lucro.reports.cache import account_version
@@ -224,22 +224,19 @@ def _target(account: Account, currency: str | None) -> str | None:
 
 
 def _converted(
-    organization: Organization, span: DateRange, target: str, *, by_day: bool = False, **where: Any
+    organization: Organization,
+    span: DateRange,
+    target: str,
+    sources: Iterable[str],
+    *,
+    by_day: bool = False,
+    **where: Any,
 ) -> list[ConvertedRow]:
-    """Return the converted rows of ``span`` (``where``: account_pks or organization_id)."""
-    if "account_pks" in where:
-        sources = set(
-            Account.objects.filter(pk__in=where["account_pks"]).values_list("currency", flat=True)
-        )
-    else:
-        sources = set(
-            Account.objects.live()
-            .filter(organization=organization)
-            .values_list("currency", flat=True)
-        )
+    """Return the rows of ``span`` (``where``: account_pks or organization_id) converted from
+    their accounts' currencies (``sources``) into ``target``."""
     rates = rates_daily(
         organization=organization,
-        sources=sorted(code for code in sources if code),
+        sources=sorted({code for code in sources if code}),
         target=target,
         start=span.start,
         end=span.end,
@@ -267,7 +264,7 @@ def summary_converted(
     *, organization: Organization, account: Account, span: DateRange, level: Level, target: str
 ) -> responses.AccountSummary:
     """Return the summary of ``account`` in ``target``, at each day's rate (no cache)."""
-    rows = _converted(organization, span, target, account_pks=[account.pk])
+    rows = _converted(organization, span, target, [account.currency], account_pks=[account.pk])
     total, groups = _by_category(((r.category, r.converted) for r in rows), level)
     every = Totals()
     for row in rows:
@@ -331,7 +328,9 @@ def account_categories(
                 (r.category, r.totals) for r in category_rows(span, account_pks=[account.pk])
             ]
         else:
-            converted = _converted(organization, span, target, account_pks=[account.pk])
+            converted = _converted(
+                organization, span, target, [account.currency], account_pks=[account.pk]
+            )
             pairs = [(r.category, r.converted) for r in converted]
             unconverted = _unconverted(converted)
         total, groups = _by_category(pairs, level)
@@ -408,7 +407,12 @@ def account_timeseries(
             days = day_rows(span, account_pk=account.pk)
         else:
             converted = _converted(
-                organization, span, target, by_day=True, account_pks=[account.pk]
+                organization,
+                span,
+                target,
+                [account.currency],
+                by_day=True,
+                account_pks=[account.pk],
             )
             days = [(r.day, r.converted) for r in converted if r.day is not None]
             unconverted = _unconverted(converted)
@@ -468,7 +472,9 @@ def organization_summary(
             for r in category_rows(span, organization_id=organization.pk)
         ]
     else:
-        rows = _converted(organization, span, target, organization_id=organization.pk)
+        rows = _converted(
+            organization, span, target, currencies.values(), organization_id=organization.pk
+        )
     per_currency: dict[str, list[tuple[CategoryInfo | None, Totals]]] = {}
     accounts: dict[str, set[uuid.UUID]] = {}
     every = Totals()
@@ -560,15 +566,8 @@ def _transaction_doc(txn: Transaction, base: str, rates: Rates) -> responses.Tra
             format_money(txn.amount * rate, base) if rate is not None else None
         ),
         "base_currency": base,
-        "exchange_rate": _rate_text(rate),
+        "exchange_rate": rate_text(rate) if rate is not None else None,
     }
-
-
-def _rate_text(rate: Decimal | None) -> str | None:
-    """Return a rate as a plain decimal string (no exponent, no trailing zeros)."""
-    if rate is None:
-        return None
-    return format(rate.normalize(), "f")
 
 
 def _transactions(organization: Organization, *, deleted: bool = False) -> QuerySet[Transaction]:

@@ -297,6 +297,8 @@ def test_another_tenant_cannot_delete_or_restore(
 ) -> None:
     intruder = make_member("Org B", "owner")[0]
     txn = world["acc_usd"][5]
+    assert intruder.get(f"{ACCOUNTS}acc_usd/").status_code == 404
+    assert intruder.get(ACCOUNTS).json()["results"] == []
     assert intruder.delete(f"{TRANSACTIONS}{txn.pk}/").status_code == 404
     assert intruder.delete(f"{ACCOUNTS}acc_usd/").status_code == 404
     with commit():
