@@ -315,7 +315,9 @@ if FX_SOURCE_URL:
         "options": {"expires": float(FX_FETCH_INTERVAL)},
     }
 
-REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1)
+# At most ten years: the day-vector arithmetic (lucro/reports/dayvectors.py) is exact in
+# int64 for ranges up to 32 768 days.
+REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1, maximum=3660)
 REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)
 
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

@@ -15,8 +15,12 @@ currency, under ``unconverted``.
 
 One interface, one implementation per database, chosen once (as ``rollups_for``):
 
-- ``PostgresConversion``: the rates travel as three arrays (``unnest``) and the join,
-  the products and the sums run in SQL, in exact ``numeric``.
+- ``PostgresConversion``: per (account, category), from the day vectors the rollup
+  triggers keep (``reports_monthlydays``: a month's 31 days in one row), read as bytes in
+  one binary query and multiplied exactly in numpy integers (``dayvectors``): a year of a
+  heavy organization is ≈ 2 000 rows instead of 55 000 daily ones. The time series (per
+  day) joins the rates, sent as three arrays (``unnest``), to the daily rollup in SQL, in
+  exact ``numeric``.
 - ``PortableConversion`` (SQLite): the same union grouped by day comes back, and the
   products are taken in Python with ``Decimal`` (SQLite's arithmetic is binary floating
   point: a product of two decimals there is not exact).
@@ -32,9 +36,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from lucro.reports.dayvectors import ScaledRates, VectorRows, vector_totals
 from lucro.reports.models import UNCATEGORISED
 from lucro.reports.queries import (
     DATE_FIELD,
@@ -42,8 +48,13 @@ from lucro.reports.queries import (
     CategoryInfo,
     DateRange,
     Totals,
+    month_start,
+    next_month,
     rollup_union,
+    split_months,
 )
+
+_DAY = dt.timedelta(days=1)
 
 # Products of a 4-place amount and a 12-place rate, summed over many rows: wide enough
 # that nothing is rounded before the one rounding at the end.
@@ -93,11 +104,14 @@ class Conversion:
         span: DateRange,
         *,
         rates: Rates,
+        currencies: Mapping[uuid.UUID, str],
         account_pks: Sequence[uuid.UUID] | None = None,
         organization_id: uuid.UUID | None = None,
         by_day: bool = False,
     ) -> list[ConvertedRow]:
-        """Return the figures per (account, category) — or per (account, day) — of span."""
+        """Return the figures per (account, category) — or per (account, day) — of span.
+
+        ``currencies`` maps every account the figures may come from to its currency."""
         raise NotImplementedError
 
 
@@ -109,22 +123,25 @@ class PostgresConversion(Conversion):
         span: DateRange,
         *,
         rates: Rates,
+        currencies: Mapping[uuid.UUID, str],
         account_pks: Sequence[uuid.UUID] | None = None,
         organization_id: uuid.UUID | None = None,
         by_day: bool = False,
     ) -> list[ConvertedRow]:
+        if not by_day:
+            return _from_vectors(span, rates, currencies)
         union, params = rollup_union(
             span, account_pks=account_pks, organization_id=organization_id, by_date=True
         )
-        currencies: list[str] = []
+        codes: list[str] = []
         days: list[dt.date] = []
         values: list[str] = []
         for currency, by_date in rates.items():
             for day, rate in by_date.items():
-                currencies.append(currency)
+                codes.append(currency)
                 days.append(day)
                 values.append(str(rate))
-        group = "u.period" if by_day else "u.category_key"
+        group = "u.period"
         converted = (
             "SUM(CASE WHEN r.rate IS NOT NULL THEN u.spend_count END), "
             "SUM(u.spend_sum * r.rate), "
@@ -155,32 +172,212 @@ class PostgresConversion(Conversion):
             "LEFT JOIN r ON r.currency = a.currency AND r.day = u.period "
             f"GROUP BY a.currency, u.account_id, {group}) "
         )
-        if by_day:
-            sql += "SELECT g.*, NULL, NULL, NULL, NULL FROM g"
-        else:
-            sql += (
-                "SELECT g.*, c.slug, c.name, p.slug, p.name FROM g "
-                "LEFT JOIN enrichment_category c ON c.id = g.key "
-                "LEFT JOIN enrichment_category p ON p.id = c.parent_id"
-            )
+        sql += "SELECT g.* FROM g"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [currencies, days, values, *params])
+            cursor.execute(sql, [codes, days, values, *params])
             fetched = cursor.fetchall()
         out = []
         for currency, account_pk, key, *sums in fetched:
-            native, conv, miss, info = sums[:7], sums[7:14], sums[14:21], sums[21:]
+            native, conv, miss = sums[:7], sums[7:14], sums[14:21]
             out.append(
                 ConvertedRow(
                     currency=currency,
                     account_pk=UUID_FIELD.to_python(account_pk),
-                    category=None if by_day else _category(key, *info),
-                    day=DATE_FIELD.to_python(key) if by_day else None,
+                    category=None,
+                    day=DATE_FIELD.to_python(key),
                     native=Totals.from_sums(native),
                     converted=_exact_totals(conv),
                     unconverted=Totals.from_sums(miss),
                 )
             )
         return out
+
+
+# The day vectors of the range's months: the account as its position in the list passed,
+# the month as days from the range's first day (a Python UUID or date per row costs more
+# than the arithmetic), the day counts only where a month's totals will not do.
+_VECTORS_SQL = """
+SELECT array_position(%(accounts)s::uuid[], v.account_id), v.category_key::text,
+       v.month - %(start)s::date, v.amounts_wire,
+       CASE WHEN %(by_day)s OR v.month < %(first_whole)s OR v.month > %(last_whole)s
+            THEN v.counts_wire END,
+       v.spend_count, v.income_count, v.failed_count
+FROM reports_monthlydays v
+WHERE v.account_id = ANY(%(accounts)s::uuid[]) AND v.month >= %(first)s AND v.month <= %(last)s
+"""
+_CATEGORIES_SQL = """
+SELECT c.id::text, c.slug, c.name, p.slug, p.name
+FROM enrichment_category c LEFT JOIN enrichment_category p ON p.id = c.parent_id
+WHERE c.id = ANY(%s::uuid[])
+"""
+# A month whose vector overflowed (NULL): its days of the range, from the daily rollup.
+_WIDE_SQL = """
+SELECT d.account_id, d.category_key, d.date, SUM(d.spend_count), SUM(d.spend_sum),
+       SUM(d.income_count), SUM(d.income_sum), SUM(d.failed_count), 0, 0
+FROM reports_dailyrollup d
+JOIN unnest(%s::uuid[], %s::uuid[], %s::date[], %s::date[]) AS k(a, c, lo, hi)
+  ON d.account_id = k.a AND d.category_key = k.c AND d.date >= k.lo AND d.date <= k.hi
+GROUP BY 1, 2, 3
+"""
+# Rows enrichment has not finished: few, read through the partial index, per day.
+_INFLIGHT_SQL = """
+SELECT t.account_id, COALESCE(t.category_id, %s), t.date,
+       SUM(CASE WHEN t.amount < 0 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN t.amount < 0 THEN -t.amount ELSE 0 END),
+       SUM(CASE WHEN t.amount > 0 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN t.amount > 0 THEN t.amount ELSE 0 END),
+       0, SUM(CASE WHEN t.ingestion_status = 'pending' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN t.ingestion_status = 'processing' THEN 1 ELSE 0 END),
+       c.slug, c.name, p.slug, p.name
+FROM ingestion_transaction t
+LEFT JOIN enrichment_category c ON c.id = t.category_id
+LEFT JOIN enrichment_category p ON p.id = c.parent_id
+WHERE t.ingestion_status IN ('pending', 'processing') AND t.account_id = ANY(%s)
+  AND t.date >= %s AND t.date <= %s AND t.deleted_at IS NULL
+GROUP BY 1, 2, 3, c.slug, c.name, p.slug, p.name
+"""
+
+
+def _from_vectors(
+    span: DateRange, rates: Rates, currencies: Mapping[uuid.UUID, str]
+) -> list[ConvertedRow]:
+    """Return the figures per (account, category) of ``span`` from the day vectors.
+
+    Native, converted and unconverted figures all come from the vectors (``dayvectors``):
+    one query of ≈ 12 rows per account and category for a year, read as bytes (a binary
+    cursor; Django's client-side cursors return text only), multiplied exactly in numpy.
+    Rows still in flight and any month whose vector overflowed are read per day and
+    converted with ``Decimal`` (few rows).
+    """
+    accounts = list(currencies)
+    groups: dict[tuple[uuid.UUID, CategoryInfo | None], ConvertedRow] = {}
+
+    def group(account_pk: uuid.UUID, category: CategoryInfo | None) -> ConvertedRow:
+        row = groups.get((account_pk, category))
+        if row is None:
+            row = groups[(account_pk, category)] = ConvertedRow(
+                currency=currencies.get(account_pk, ""),
+                account_pk=account_pk,
+                category=category,
+                day=None,
+            )
+        return row
+
+    index = {code: i for i, code in enumerate(set(currencies.values()))}
+    scaled = ScaledRates.build(
+        {code: rates.get(code, {}) for code in index}, span.start, (span.end - span.start).days + 1
+    )
+    whole, _edges = split_months(span.start, span.end)
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as binary:
+        binary.execute(
+            _VECTORS_SQL,
+            {
+                "accounts": accounts,
+                "start": span.start,
+                "first": month_start(span.start),
+                "last": month_start(span.end),
+                "by_day": whole is None or not scaled.complete,
+                "first_whole": whole[0] if whole else span.start,
+                "last_whole": whole[1] if whole else span.start,
+            },
+            binary=True,
+        )
+        fetched = binary.fetchall()
+    keys = {row[1] for row in fetched}
+    infos: dict[uuid.UUID, CategoryInfo | None] = dict.fromkeys(map(uuid.UUID, keys))
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(_CATEGORIES_SQL, [list(keys)])
+            for key, *info in cursor.fetchall():
+                infos[uuid.UUID(key)] = _category(key, *info)
+    wide = [
+        (accounts[row[0] - 1], uuid.UUID(row[1]), span.start + dt.timedelta(days=row[2]))
+        for row in fetched
+        if row[3] is None  # overflowed: that month from the daily rollup
+    ]
+    full = [row for row in fetched if row[3] is not None] if wide else fetched
+    numbers: dict[tuple[int, str], int] = {}
+    rows = VectorRows([], [], [], [], [], [])
+    if full:
+        positions, keys_, offsets, amounts, counts, *month_counts = zip(*full, strict=True)
+        account_currency = [scaled.index[currencies[pk]] for pk in accounts]
+        rows = VectorRows(
+            groups=[
+                numbers.setdefault(k, len(numbers)) for k in zip(positions, keys_, strict=True)
+            ],
+            offsets=list(offsets),
+            currencies=[account_currency[p - 1] for p in positions],
+            amounts=list(amounts),
+            counts=list(counts),
+            month_counts=list(zip(*month_counts, strict=True)),
+        )
+    for ((position, key), _), figure in zip(
+        sorted(numbers.items(), key=lambda item: item[1]), vector_totals(rows, scaled), strict=True
+    ):
+        if not figure.native.count:
+            continue  # a month of the range with no row on the range's days
+        row = group(accounts[position - 1], infos[uuid.UUID(key)])
+        row.native.add(figure.native)
+        row.converted.add(figure.converted)
+        row.unconverted.add(figure.unconverted)
+    per_day: list[tuple[uuid.UUID, CategoryInfo | None, dt.date, Totals]] = []
+    if wide:
+        params = [list(col) for col in zip(*_month_spans(wide, span), strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(_WIDE_SQL, params)
+            for account_pk, key, day, *sums in cursor.fetchall():
+                key = UUID_FIELD.to_python(key)
+                per_day.append(
+                    (
+                        UUID_FIELD.to_python(account_pk),
+                        infos[key],
+                        DATE_FIELD.to_python(day),
+                        Totals.from_sums(sums),
+                    )
+                )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INFLIGHT_SQL,
+            [UNCATEGORISED, accounts, span.start, span.end],
+        )
+        for account_pk, key, day, *rest in cursor.fetchall():
+            sums, info = rest[:7], rest[7:]
+            per_day.append(
+                (
+                    UUID_FIELD.to_python(account_pk),
+                    _category(key, *info),
+                    DATE_FIELD.to_python(day),
+                    Totals.from_sums(sums),
+                )
+            )
+    for account_pk, category, day, totals in per_day:
+        row = group(account_pk, category)
+        row.native.add(totals)
+        rate = rates.get(row.currency, {}).get(day)
+        if rate is None:
+            row.unconverted.add(totals)
+        else:
+            row.converted.add(_times(totals, rate))
+    return list(groups.values())
+
+
+def _month_spans(
+    wide: Sequence[tuple[uuid.UUID, uuid.UUID, dt.date]], span: DateRange
+) -> list[tuple[uuid.UUID, uuid.UUID, dt.date, dt.date]]:
+    """Return (account, category key, first day, last day) of each month within span."""
+    return [
+        (account_pk, key, max(month, span.start), min(next_month(month), span.end + _DAY) - _DAY)
+        for account_pk, key, month in wide
+    ]
+
+
+def _times(totals: Totals, rate: Decimal) -> Totals:
+    """Return ``totals`` with both sums converted at ``rate`` (exact, not rounded)."""
+    converted = Totals(**vars(totals))
+    converted.spend_sum = _EXACT.multiply(totals.spend_sum, rate)
+    converted.income_sum = _EXACT.multiply(totals.income_sum, rate)
+    return converted
 
 
 def _exact_totals(sums: Sequence[Any]) -> Totals:
@@ -199,6 +396,7 @@ class PortableConversion(Conversion):
         span: DateRange,
         *,
         rates: Rates,
+        currencies: Mapping[uuid.UUID, str],
         account_pks: Sequence[uuid.UUID] | None = None,
         organization_id: uuid.UUID | None = None,
         by_day: bool = False,
@@ -238,14 +436,8 @@ class PortableConversion(Conversion):
             rate = rates.get(currency, {}).get(day)
             if rate is None:
                 row.unconverted.add(totals)
-                continue
-            converted = Totals.from_sums(sums)
-            converted.spend_sum = _EXACT.multiply(totals.spend_sum, rate)
-            converted.income_sum = _EXACT.multiply(totals.income_sum, rate)
-            row.converted.spend_sum = _EXACT.add(row.converted.spend_sum, converted.spend_sum)
-            row.converted.income_sum = _EXACT.add(row.converted.income_sum, converted.income_sum)
-            converted.spend_sum = converted.income_sum = Decimal(0)
-            row.converted.add(converted)
+            else:
+                row.converted.add(_times(totals, rate))
         return list(groups.values())
 
 

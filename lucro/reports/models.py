@@ -56,3 +56,25 @@ class MonthlyRollup(_Rollup):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.month:%Y-%m} {self.category_key}"
+
+
+class MonthlyDays(models.Model):
+    """PostgreSQL only: one account's month in one category, day by day, as int8 vectors.
+
+    The table and its counts, ``days`` and wire columns are created and kept by the rollup
+    triggers (``rollups``), and read by ``conversion.PostgresConversion`` as bytes; Django
+    knows only its key (so that a test database flush empties it). SQLite has no such
+    table: its converted reports read the daily rollup.
+    """
+
+    pk = models.CompositePrimaryKey("account_id", "month", "category_key")
+    account_id = models.UUIDField()
+    month = models.DateField()
+    category_key = models.UUIDField()
+
+    class Meta:
+        managed = False
+        db_table = "reports_monthlydays"
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m} {self.category_key}"

@@ -138,7 +138,7 @@ def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _split(
+def split_months(
     start: dt.date, end: dt.date
 ) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     """Split [start, end] into whole months (first days, inclusive) and edge-day spans."""
@@ -201,7 +201,7 @@ def rollup_union(
         # A time series needs days: the daily rollup over the whole span.
         months, edges = None, [(span.start, span.end)]
     else:
-        months, edges = _split(span.start, span.end)
+        months, edges = split_months(span.start, span.end)
     date_col = "date AS period" if by_date else "NULL AS period"
     if months is not None:
         accounts = _accounts_clause(account_pks, organization_id, params)

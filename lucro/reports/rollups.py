@@ -51,6 +51,91 @@ _NONZERO = " OR ".join(f"{c} <> 0" for c in _COLUMNS.split(", "))
 
 # --- PostgreSQL --------------------------------------------------------------------------
 
+# The day vectors (PostgreSQL only): ``reports_monthlydays`` holds, per account, month and
+# category, the month's counts and its 31 days of each rollup column in one int8[155] —
+# spend and income sums in ten-thousandths, then spend, income and failed counts; day 31
+# of a shorter month stays 0 — and two packed images of it (``amounts_wire``,
+# ``counts_wire``) kept by the database. A converted report needs every day's sum times
+# that day's rate: one row per month carries the 31 days, so a year of an account's
+# category is 12 rows of bytes instead of 365 rows, and the products run exactly in numpy
+# (``dayvectors``, SPEC §16). A sum of 2⁶² or more (461
+# trillion units in one day of one category) or a count of 2³¹ does not fit: the row's
+# vector becomes NULL, and stays so until a rebuild; readers take that month from the
+# daily rollup.
+# Rows up to ≈ 3.2 kB are kept in the page, uncompressed (STORAGE PLAIN): no TOAST work.
+_DAYS_LIMIT = 2**62
+_COUNT_LIMIT = 2**31
+_PG_DAYS_INSTALL = [
+    f"""
+CREATE OR REPLACE FUNCTION reports_days(
+    days int[], spend numeric[], income numeric[], spend_n numeric[], income_n numeric[],
+    failed_n numeric[]
+) RETURNS int8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH u AS (
+        SELECT d, ARRAY[s * 10000, i * 10000, sn, inn, fn] AS v
+        FROM unnest(days, spend, income, spend_n, income_n, failed_n) AS t(d, s, i, sn, inn, fn)
+    ),
+    cells AS (
+        SELECT k, g, COALESCE(u.v[k], 0) AS x
+        FROM generate_series(1, 5) AS k CROSS JOIN generate_series(1, 31) AS g
+        LEFT JOIN u ON u.d = g
+    )
+    SELECT CASE WHEN bool_and(abs(x) < CASE WHEN k <= 2 THEN {_DAYS_LIMIT} ELSE {_COUNT_LIMIT} END)
+                THEN array_agg(x::int8 ORDER BY k, g) END
+    FROM cells
+$$
+""",
+    f"""
+CREATE OR REPLACE FUNCTION reports_days_add(a int8[], b int8[]) RETURNS int8[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN bool_and(abs(x::numeric + y)
+                              < CASE WHEN n <= 62 THEN {_DAYS_LIMIT} ELSE {_COUNT_LIMIT} END)
+                THEN array_agg((x::numeric + y)::int8 ORDER BY n) END
+    FROM unnest(a, b) WITH ORDINALITY AS t(x, y, n)
+$$
+""",
+    # The wires: the vector's sums as 62 big-endian int8 and its counts as 93 big-endian
+    # int4 (every count is below 2³¹), packed, for a reader to take as they are.
+    """
+CREATE OR REPLACE FUNCTION reports_days_amounts(days int8[]) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT string_agg(int8send(x), ''::bytea ORDER BY n)
+    FROM unnest(days[1:62]) WITH ORDINALITY AS t(x, n)
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION reports_days_counts(days int8[]) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT string_agg(int4send(x::int4), ''::bytea ORDER BY n)
+    FROM unnest(days[63:155]) WITH ORDINALITY AS t(x, n)
+$$
+""",
+    """
+CREATE TABLE IF NOT EXISTS reports_monthlydays (
+    account_id uuid NOT NULL,
+    month date NOT NULL,
+    category_key uuid NOT NULL,
+    spend_count bigint NOT NULL DEFAULT 0,
+    income_count bigint NOT NULL DEFAULT 0,
+    failed_count bigint NOT NULL DEFAULT 0,
+    days int8[],
+    amounts_wire bytea GENERATED ALWAYS AS (reports_days_amounts(days)) STORED,
+    counts_wire bytea GENERATED ALWAYS AS (reports_days_counts(days)) STORED,
+    PRIMARY KEY (account_id, month, category_key)
+)
+""",
+    "ALTER TABLE reports_monthlydays ALTER COLUMN days SET STORAGE PLAIN, "
+    "ALTER COLUMN amounts_wire SET STORAGE PLAIN, ALTER COLUMN counts_wire SET STORAGE PLAIN",
+]
+_DAYS_COUNTS = "spend_count, income_count, failed_count"
+_DAYS_ADD = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in _DAYS_COUNTS.split(", "))
+# The day vector of a group of ``day_changed`` (or daily rollup) rows.
+_PG_DAYS = (
+    "reports_days(array_agg(extract(day FROM date)::int), array_agg(spend_sum), "
+    "array_agg(income_sum), array_agg(spend_count), array_agg(income_count), "
+    "array_agg(failed_count))"
+)
+
 # ``delta`` is a relation of (account_id, date, category_id, amount, ingestion_status, sign)
 # built by each trigger from its transition tables; the rest is shared.
 _PG_APPLY = f"""
@@ -70,20 +155,31 @@ _PG_APPLY = f"""
         SELECT account_id, date, category_key, {_COLUMNS} FROM day_changed
         ORDER BY account_id, date, category_key
         ON CONFLICT (account_id, date, category_key) DO UPDATE SET {_ADD}
+    ),
+    monthly AS (
+        INSERT INTO reports_monthlyrollup AS r (account_id, month, category_key, {_COLUMNS})
+        SELECT account_id, date_trunc('month', date)::date, category_key,
+               SUM(spend_count), SUM(spend_sum), SUM(income_count), SUM(income_sum),
+               SUM(failed_count)
+        FROM day_changed
+        GROUP BY 1, 2, 3
+        HAVING SUM(spend_count) <> 0 OR SUM(spend_sum) <> 0 OR SUM(income_count) <> 0
+            OR SUM(income_sum) <> 0 OR SUM(failed_count) <> 0
+        ORDER BY 1, 2, 3
+        ON CONFLICT (account_id, month, category_key) DO UPDATE SET {_ADD}
     )
-    INSERT INTO reports_monthlyrollup AS r (account_id, month, category_key, {_COLUMNS})
+    INSERT INTO reports_monthlydays AS r (account_id, month, category_key, {_DAYS_COUNTS}, days)
     SELECT account_id, date_trunc('month', date)::date, category_key,
-           SUM(spend_count), SUM(spend_sum), SUM(income_count), SUM(income_sum),
-           SUM(failed_count)
+           SUM(spend_count), SUM(income_count), SUM(failed_count), {_PG_DAYS}
     FROM day_changed
     GROUP BY 1, 2, 3
-    HAVING SUM(spend_count) <> 0 OR SUM(spend_sum) <> 0 OR SUM(income_count) <> 0
-        OR SUM(income_sum) <> 0 OR SUM(failed_count) <> 0
     ORDER BY 1, 2, 3
-    ON CONFLICT (account_id, month, category_key) DO UPDATE SET {_ADD};
+    ON CONFLICT (account_id, month, category_key) DO UPDATE SET {_DAYS_ADD},
+        days = reports_days_add(r.days, EXCLUDED.days);
 """
 
 _PG_INSTALL = [
+    *_PG_DAYS_INSTALL,
     f"""
 CREATE OR REPLACE FUNCTION reports_rollup_after_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -121,6 +217,8 @@ BEGIN
     DELETE FROM reports_dailyrollup r USING (SELECT DISTINCT account_id FROM old_rows) a
     WHERE r.account_id = a.account_id AND r.spend_count = 0 AND r.income_count = 0;
     DELETE FROM reports_monthlyrollup r USING (SELECT DISTINCT account_id FROM old_rows) a
+    WHERE r.account_id = a.account_id AND r.spend_count = 0 AND r.income_count = 0;
+    DELETE FROM reports_monthlydays r USING (SELECT DISTINCT account_id FROM old_rows) a
     WHERE r.account_id = a.account_id AND r.spend_count = 0 AND r.income_count = 0;
     RETURN NULL;
 END
@@ -168,6 +266,12 @@ _PG_UNINSTALL = [
     "DROP FUNCTION IF EXISTS reports_rollup_after_update()",
     "DROP FUNCTION IF EXISTS reports_rollup_after_delete()",
     "DROP FUNCTION IF EXISTS reports_rollup_after_insert_row()",
+    "DROP TABLE IF EXISTS reports_monthlydays",
+    "DROP FUNCTION IF EXISTS reports_days_amounts(int8[])",
+    "DROP FUNCTION IF EXISTS reports_days_counts(int8[])",
+    "DROP FUNCTION IF EXISTS reports_days_add(int8[], int8[])",
+    "DROP FUNCTION IF EXISTS reports_days(int[], numeric[], numeric[], numeric[], numeric[], "
+    "numeric[])",
 ]
 
 # --- SQLite ------------------------------------------------------------------------------
@@ -309,6 +413,17 @@ class PostgresRollups(Rollups):
     month_of_date = "date_trunc('month', date)::date"
     install_sql = _PG_INSTALL
     uninstall_sql = _PG_UNINSTALL
+
+    def backfill_sql(self) -> list[str]:
+        # The day vectors from the daily rollup, once it is rebuilt.
+        return [
+            *super().backfill_sql(),
+            "DELETE FROM reports_monthlydays",
+            f"INSERT INTO reports_monthlydays (account_id, month, category_key, {_DAYS_COUNTS}, "
+            f"days) SELECT account_id, {self.month_of_date}, category_key, SUM(spend_count), "
+            f"SUM(income_count), SUM(failed_count), {_PG_DAYS} "
+            "FROM reports_dailyrollup GROUP BY 1, 2, 3",
+        ]
 
 
 class SqliteRollups(Rollups):

@@ -227,21 +227,21 @@ def _converted(
     organization: Organization,
     span: DateRange,
     target: str,
-    sources: Iterable[str],
+    currencies: Mapping[uuid.UUID, str],
     *,
     by_day: bool = False,
     **where: Any,
 ) -> list[ConvertedRow]:
     """Return the rows of ``span`` (``where``: account_pks or organization_id) converted from
-    their accounts' currencies (``sources``) into ``target``."""
+    their accounts' currencies (``currencies``: account pk → currency) into ``target``."""
     rates = rates_daily(
         organization=organization,
-        sources=sorted({code for code in sources if code}),
+        sources=sorted({code for code in currencies.values() if code}),
         target=target,
         start=span.start,
         end=span.end,
     )
-    return conversion().rows(span, rates=rates, by_day=by_day, **where)
+    return conversion().rows(span, rates=rates, currencies=currencies, by_day=by_day, **where)
 
 
 def summary_compute(*, account: Account, span: DateRange, level: Level) -> responses.AccountSummary:
@@ -264,7 +264,9 @@ def summary_converted(
     *, organization: Organization, account: Account, span: DateRange, level: Level, target: str
 ) -> responses.AccountSummary:
     """Return the summary of ``account`` in ``target``, at each day's rate (no cache)."""
-    rows = _converted(organization, span, target, [account.currency], account_pks=[account.pk])
+    rows = _converted(
+        organization, span, target, {account.pk: account.currency}, account_pks=[account.pk]
+    )
     total, groups = _by_category(((r.category, r.converted) for r in rows), level)
     every = Totals()
     for row in rows:
@@ -329,7 +331,11 @@ def account_categories(
             ]
         else:
             converted = _converted(
-                organization, span, target, [account.currency], account_pks=[account.pk]
+                organization,
+                span,
+                target,
+                {account.pk: account.currency},
+                account_pks=[account.pk],
             )
             pairs = [(r.category, r.converted) for r in converted]
             unconverted = _unconverted(converted)
@@ -410,7 +416,7 @@ def account_timeseries(
                 organization,
                 span,
                 target,
-                [account.currency],
+                {account.pk: account.currency},
                 by_day=True,
                 account_pks=[account.pk],
             )
@@ -472,9 +478,7 @@ def organization_summary(
             for r in category_rows(span, organization_id=organization.pk)
         ]
     else:
-        rows = _converted(
-            organization, span, target, currencies.values(), organization_id=organization.pk
-        )
+        rows = _converted(organization, span, target, currencies, organization_id=organization.pk)
     per_currency: dict[str, list[tuple[CategoryInfo | None, Totals]]] = {}
     accounts: dict[str, set[uuid.UUID]] = {}
     every = Totals()

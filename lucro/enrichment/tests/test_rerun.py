@@ -20,6 +20,7 @@ from lucro.enrichment.tests.helpers import add_rule, category, drain, ingest
 from lucro.ingestion.models import Batch, CategorySource, Transaction
 from lucro.reports import rollups as rollup_triggers
 from lucro.reports.models import DailyRollup, MonthlyRollup
+from lucro.reports.tests.vectors import day_vectors
 from lucro.testing import ApiClient, make_batch
 
 pytestmark = pytest.mark.django_db
@@ -73,10 +74,13 @@ def rollups() -> list[tuple[Any, ...]]:
     columns = ("category_key", "spend_count", "spend_sum", "income_count", "income_sum")
     daily = DailyRollup.objects.exclude(spend_count=0, income_count=0)
     monthly = MonthlyRollup.objects.exclude(spend_count=0, income_count=0)
-    return sorted(
-        [("d", *row) for row in daily.values_list("account_id", "date", *columns)]
-        + [("m", *row) for row in monthly.values_list("account_id", "month", *columns)],
-        key=str,
+    return (
+        sorted(
+            [("d", *row) for row in daily.values_list("account_id", "date", *columns)]
+            + [("m", *row) for row in monthly.values_list("account_id", "month", *columns)],
+            key=str,
+        )
+        + day_vectors()
     )
 
 

@@ -11,6 +11,7 @@ from lucro.ingestion.models import Transaction
 from lucro.reports import rollups
 from lucro.reports.models import UNCATEGORISED, DailyRollup, MonthlyRollup
 from lucro.reports.tests.conftest import ingest, write_back
+from lucro.reports.tests.vectors import day_vectors
 
 
 def _rollup_totals() -> dict[str, object]:
@@ -102,6 +103,7 @@ def test_rebuild_reproduces_the_trigger_maintained_rollups(api, categories):
             "date", "category_key", "spend_count", "spend_sum", "income_count", "income_sum"
         )
     )
+    vectors = day_vectors()
     rollups.rebuild(connection)
     after = sorted(
         DailyRollup.objects.values_list(
@@ -110,3 +112,6 @@ def test_rebuild_reproduces_the_trigger_maintained_rollups(api, categories):
     )
     assert after == before
     assert len(before) == 5
+    assert day_vectors() == vectors
+    if connection.vendor == "postgresql":
+        assert len(vectors) == 1  # March, the one category written back
