@@ -62,9 +62,10 @@ class MonthlyDays(models.Model):
     """PostgreSQL only: one account's month in one category, day by day, as int8 vectors.
 
     The table and its counts, ``days`` and wire columns are created and kept by the rollup
-    triggers (``rollups``), and read by ``conversion.PostgresConversion`` as bytes; Django
-    knows only its key (so that a test database flush empties it). SQLite has no such
-    table: its converted reports read the daily rollup.
+    triggers (``rollups``), and read by ``conversion.PostgresConversion`` as bytes. Django
+    knows only its key, and only in its state (migration 0004), so that a test database
+    flush empties it. On SQLite the table has the key alone and stays empty: converted
+    reports read the daily rollup there.
     """
 
     pk = models.CompositePrimaryKey("account_id", "month", "category_key")
@@ -73,7 +74,6 @@ class MonthlyDays(models.Model):
     category_key = models.UUIDField()
 
     class Meta:
-        managed = False
         db_table = "reports_monthlydays"
 
     def __str__(self) -> str:
