@@ -48,6 +48,7 @@ from lucro.reports.queries import (
     CategoryInfo,
     DateRange,
     Totals,
+    inflight_part,
     month_start,
     next_month,
     rollup_union,
@@ -141,7 +142,6 @@ class PostgresConversion(Conversion):
                 codes.append(currency)
                 days.append(day)
                 values.append(str(rate))
-        group = "u.period"
         converted = (
             "SUM(CASE WHEN r.rate IS NOT NULL THEN u.spend_count END), "
             "SUM(u.spend_sum * r.rate), "
@@ -166,13 +166,12 @@ class PostgresConversion(Conversion):
         sql = (
             "WITH r(currency, day, rate) AS ("
             "SELECT * FROM unnest(%s::text[], %s::date[], %s::numeric[])), "
-            f"u AS ({union}), "
-            f"g AS (SELECT a.currency, u.account_id, {group} AS key, {_SUMS}, {converted}, "
-            f"{missing} FROM u JOIN ingestion_account a ON a.id = u.account_id "
+            f"u AS ({union}) "
+            f"SELECT a.currency, u.account_id, u.period, {_SUMS}, {converted}, {missing} "
+            "FROM u JOIN ingestion_account a ON a.id = u.account_id "
             "LEFT JOIN r ON r.currency = a.currency AND r.day = u.period "
-            f"GROUP BY a.currency, u.account_id, {group}) "
+            "GROUP BY a.currency, u.account_id, u.period"
         )
-        sql += "SELECT g.* FROM g"
         with connection.cursor() as cursor:
             cursor.execute(sql, [codes, days, values, *params])
             fetched = cursor.fetchall()
@@ -212,29 +211,11 @@ WHERE c.id = ANY(%s::uuid[])
 """
 # A month whose vector overflowed (NULL): its days of the range, from the daily rollup.
 _WIDE_SQL = """
-SELECT d.account_id, d.category_key, d.date, SUM(d.spend_count), SUM(d.spend_sum),
-       SUM(d.income_count), SUM(d.income_sum), SUM(d.failed_count), 0, 0
+SELECT d.account_id, d.category_key, d.date, d.spend_count, d.spend_sum, d.income_count,
+       d.income_sum, d.failed_count, 0, 0
 FROM reports_dailyrollup d
 JOIN unnest(%s::uuid[], %s::uuid[], %s::date[], %s::date[]) AS k(a, c, lo, hi)
   ON d.account_id = k.a AND d.category_key = k.c AND d.date >= k.lo AND d.date <= k.hi
-GROUP BY 1, 2, 3
-"""
-# Rows enrichment has not finished: few, read through the partial index, per day.
-_INFLIGHT_SQL = """
-SELECT t.account_id, COALESCE(t.category_id, %s), t.date,
-       SUM(CASE WHEN t.amount < 0 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN t.amount < 0 THEN -t.amount ELSE 0 END),
-       SUM(CASE WHEN t.amount > 0 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN t.amount > 0 THEN t.amount ELSE 0 END),
-       0, SUM(CASE WHEN t.ingestion_status = 'pending' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN t.ingestion_status = 'processing' THEN 1 ELSE 0 END),
-       c.slug, c.name, p.slug, p.name
-FROM ingestion_transaction t
-LEFT JOIN enrichment_category c ON c.id = t.category_id
-LEFT JOIN enrichment_category p ON p.id = c.parent_id
-WHERE t.ingestion_status IN ('pending', 'processing') AND t.account_id = ANY(%s)
-  AND t.date >= %s AND t.date <= %s AND t.deleted_at IS NULL
-GROUP BY 1, 2, 3, c.slug, c.name, p.slug, p.name
 """
 
 
@@ -263,9 +244,10 @@ def _from_vectors(
             )
         return row
 
-    index = {code: i for i, code in enumerate(set(currencies.values()))}
     scaled = ScaledRates.build(
-        {code: rates.get(code, {}) for code in index}, span.start, (span.end - span.start).days + 1
+        {code: rates.get(code, {}) for code in set(currencies.values())},
+        span.start,
+        (span.end - span.start).days + 1,
     )
     whole, _edges = split_months(span.start, span.end)
     connection.ensure_connection()
@@ -282,6 +264,7 @@ def _from_vectors(
                 "last_whole": whole[1] if whole else span.start,
             },
             binary=True,
+            prepare=False,  # as Django's own cursors: safe behind a transaction pooler
         )
         fetched = binary.fetchall()
     keys = {row[1] for row in fetched}
@@ -323,9 +306,9 @@ def _from_vectors(
         row.unconverted.add(figure.unconverted)
     per_day: list[tuple[uuid.UUID, CategoryInfo | None, dt.date, Totals]] = []
     if wide:
-        params = [list(col) for col in zip(*_month_spans(wide, span), strict=True)]
+        spans = [list(col) for col in zip(*_month_spans(wide, span), strict=True)]
         with connection.cursor() as cursor:
-            cursor.execute(_WIDE_SQL, params)
+            cursor.execute(_WIDE_SQL, spans)
             for account_pk, key, day, *sums in cursor.fetchall():
                 key = UUID_FIELD.to_python(key)
                 per_day.append(
@@ -336,10 +319,19 @@ def _from_vectors(
                         Totals.from_sums(sums),
                     )
                 )
+    # Rows enrichment has not finished: few, read through the partial index, per day.
+    params: list[Any] = []
+    inflight = inflight_part(
+        span, account_pks=accounts, organization_id=None, by_date=True, params=params
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            _INFLIGHT_SQL,
-            [UNCATEGORISED, accounts, span.start, span.end],
+            f"SELECT u.account_id, u.category_key, u.period, {_SUMS}, "
+            "c.slug, c.name, p.slug, p.name "
+            f"FROM ({inflight}) u LEFT JOIN enrichment_category c ON c.id = u.category_key "
+            "LEFT JOIN enrichment_category p ON p.id = c.parent_id "
+            "GROUP BY 1, 2, 3, c.slug, c.name, p.slug, p.name",
+            params,
         )
         for account_pk, key, day, *rest in cursor.fetchall():
             sums, info = rest[:7], rest[7:]

@@ -68,7 +68,6 @@ class ScaledRates:
     """
 
     start: dt.date
-    days: int
     power: int
     index: Mapping[str, int]
     limbs: Int64Array  # (currencies, 31 + days + 31, limbs)
@@ -114,7 +113,6 @@ class ScaledRates:
         missing[:, DAYS : DAYS + days] = 1 - present[:, DAYS : DAYS + days]
         return cls(
             start=start,
-            days=days,
             power=power,
             index=index,
             limbs=limbs,
@@ -194,9 +192,8 @@ def vector_totals(rows: VectorRows, rates: ScaledRates) -> list[Figures]:
             group[whole], np.asarray([rows.month_counts[i] for i in whole]), count
         )
     order = np.lexsort((offset, currency))
-    keys = currency[order] * (1 << 20) + offset[order]
-    bounds = np.flatnonzero(np.diff(keys)) + 1
-    for block in np.split(order, bounds):
+    changes = (np.diff(currency[order]) != 0) | (np.diff(offset[order]) != 0)
+    for block in np.split(order, np.flatnonzero(changes) + 1):
         code, start = int(currency[block[0]]), int(offset[block[0]]) + DAYS
         limbs = rates.limbs[code, start : start + DAYS]
         masks = rates.masks[code, start : start + DAYS]

@@ -161,10 +161,13 @@ _ROLLUP_COLUMNS = (
     "0 AS pending_count, 0 AS processing_count"
 )
 _INFLIGHT_COLUMNS = (
-    "CASE WHEN amount < 0 THEN 1 ELSE 0 END, CASE WHEN amount < 0 THEN -amount ELSE 0 END, "
-    "CASE WHEN amount > 0 THEN 1 ELSE 0 END, CASE WHEN amount > 0 THEN amount ELSE 0 END, "
-    "0, CASE WHEN ingestion_status = 'pending' THEN 1 ELSE 0 END, "
-    "CASE WHEN ingestion_status = 'processing' THEN 1 ELSE 0 END"
+    "CASE WHEN amount < 0 THEN 1 ELSE 0 END AS spend_count, "
+    "CASE WHEN amount < 0 THEN -amount ELSE 0 END AS spend_sum, "
+    "CASE WHEN amount > 0 THEN 1 ELSE 0 END AS income_count, "
+    "CASE WHEN amount > 0 THEN amount ELSE 0 END AS income_sum, "
+    "0 AS failed_count, CASE WHEN ingestion_status = 'pending' THEN 1 ELSE 0 END "
+    "AS pending_count, CASE WHEN ingestion_status = 'processing' THEN 1 ELSE 0 END "
+    "AS processing_count"
 )
 _SUMS = (
     "SUM(spend_count), SUM(spend_sum), SUM(income_count), SUM(income_sum), "
@@ -225,17 +228,39 @@ def rollup_union(
             f"SELECT account_id, category_key, {date_col}, {_ROLLUP_COLUMNS} "
             f"FROM reports_dailyrollup WHERE {accounts} AND ({spans})"
         )
+    parts.append(
+        inflight_part(
+            span,
+            account_pks=account_pks,
+            organization_id=organization_id,
+            by_date=by_date,
+            params=params,
+        )
+    )
+    return " UNION ALL ".join(parts), params
+
+
+def inflight_part(
+    span: DateRange,
+    *,
+    account_pks: Sequence[uuid.UUID] | None,
+    organization_id: uuid.UUID | None,
+    by_date: bool,
+    params: list[Any],
+) -> str:
+    """Return the SELECT of the rows still in flight in ``span`` (appending its params), in
+    the rollups' columns: account_id, category_key (NULL: none), period, the seven sums."""
     accounts = _accounts_clause(account_pks, organization_id, params)
     params.extend([_db_date(span.start), _db_date(span.end)])
+    date_col = "date AS period" if by_date else "NULL AS period"
     # The status predicate is the partial index's own, so the planner can use it; a deleted
     # row is filtered on the few in-flight rows the index finds.
-    parts.append(
-        f"SELECT account_id, category_id, {date_col}, {_INFLIGHT_COLUMNS} "
+    return (
+        f"SELECT account_id, category_id AS category_key, {date_col}, {_INFLIGHT_COLUMNS} "
         f"FROM ingestion_transaction WHERE ingestion_status IN "
         f"('pending', 'processing') AND {accounts} "
         f"AND date >= %s AND date <= %s AND deleted_at IS NULL"
     )
-    return " UNION ALL ".join(parts), params
 
 
 def category_rows(

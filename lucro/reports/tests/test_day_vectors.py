@@ -61,10 +61,11 @@ def test_vector_totals_equal_decimal_arithmetic(seed: int) -> None:
         for code in codes:
             length = _month_length(month)
             amounts = [
-                rng.choice([0, rng.randrange(10**6), rng.randrange(big)]) if d < length else 0
+                rng.choice([0, rng.randrange(10**6), rng.randrange(big)])
+                if d % DAYS < length
+                else 0
                 for d in range(2 * DAYS)
             ]
-            amounts[DAYS:] = [a if d < length else 0 for d, a in enumerate(amounts[DAYS:])]
             counts = [rng.randrange(100) if d % DAYS < length else 0 for d in range(3 * DAYS)]
             figures = {"native": Totals(), "converted": Totals(), "unconverted": Totals()}
             for d in range(length):
@@ -91,6 +92,9 @@ def test_vector_totals_equal_decimal_arithmetic(seed: int) -> None:
             expected.append(figures)
             groups += 1
         month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    # The draw exercises every part: income and spend, converted and not.
+    assert any(f["converted"].income_sum for f in expected)
+    assert any(f["unconverted"].spend_sum for f in expected)
     got = vector_totals(rows, scaled)
     assert len(got) == len(expected)
     for figures, want in zip(got, expected, strict=True):

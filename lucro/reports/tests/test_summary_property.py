@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,13 +160,22 @@ def test_fast_summary_equals_naive_aggregate(api, categories, commit, initial, o
                     )
             elif op[0] == "patch" and op[1] in by_index:
                 category = cat(op[2])
+                pk = by_index[op[1]]
                 # A deleted row is not found, as through the API (404): nothing changes.
-                with contextlib.suppress(NotFound):
+                gone = Transaction.objects.filter(pk=pk, deleted_at__isnull=False).exists()
+
+                def categorise(pk: Any = pk, category: Any = category) -> None:
                     transaction_categorise(
                         organization=api.organization,
-                        transaction_pk=str(by_index[op[1]]),
+                        transaction_pk=str(pk),
                         category_slug=category.slug if category else None,
                     )
+
+                if gone:
+                    with pytest.raises(NotFound):
+                        categorise()
+                else:
+                    categorise()
             elif op[0] in ("soft_delete", "restore") and op[1] in by_index:
                 # Soft deletes through the owner's transitions; deleting a deleted row or
                 # restoring a live one is refused or a no-op, as through the API.
