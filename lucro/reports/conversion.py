@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import numpy as np
 import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from lucro.reports.dayvectors import ScaledRates, VectorRows, vector_totals
+from lucro.reports.dayvectors import DAYS, ScaledRates, VectorRows, vector_totals
 from lucro.reports.models import UNCATEGORISED
 from lucro.reports.queries import (
     DATE_FIELD,
@@ -192,22 +193,47 @@ class PostgresConversion(Conversion):
         return out
 
 
-# The day vectors of the range's months: the account as its position in the list passed,
-# the month as days from the range's first day (a Python UUID or date per row costs more
-# than the arithmetic), the day counts only where a month's totals will not do.
+# The day vectors of the range's months, as one row of byte strings, a column each (no
+# Python object per month row: numpy reads each string whole). Per month row: the account
+# as its position in the list passed, the category key, the month as days from the range's
+# first day, the month's three counts, its days' sums (``amounts_wire``), and its day
+# counts where a month's totals will not do (a month the range cuts, or any month when
+# some day lacks a rate: ``cut``). All aggregates of one SELECT read the rows in one order,
+# so the i-th of each belong together. A month whose vector overflowed (NULL) comes apart,
+# as arrays, to be read from the daily rollup.
 _VECTORS_SQL = """
-SELECT array_position(%(accounts)s::uuid[], v.account_id), v.category_key::text,
-       v.month - %(start)s::date, v.amounts_wire,
-       CASE WHEN %(by_day)s OR v.month < %(first_whole)s OR v.month > %(last_whole)s
-            THEN v.counts_wire END,
-       v.spend_count, v.income_count, v.failed_count
-FROM reports_monthlydays v
-WHERE v.account_id = ANY(%(accounts)s::uuid[]) AND v.month >= %(first)s AND v.month <= %(last)s
+WITH v AS (
+    SELECT v.*, %(by_day)s OR v.month < %(first_whole)s OR v.month > %(last_whole)s AS cut
+    FROM reports_monthlydays v
+    WHERE v.account_id = ANY(%(accounts)s::uuid[])
+      AND v.month >= %(first)s AND v.month <= %(last)s
+)
+SELECT string_agg(int4send(array_position(%(accounts)s::uuid[], v.account_id)), ''::bytea)
+           FILTER (WHERE v.amounts_wire IS NOT NULL),
+       string_agg(uuid_send(v.category_key), ''::bytea) FILTER (WHERE v.amounts_wire IS NOT NULL),
+       string_agg(int4send(v.month - %(start)s::date), ''::bytea)
+           FILTER (WHERE v.amounts_wire IS NOT NULL),
+       string_agg(int8send(v.spend_count), ''::bytea) FILTER (WHERE v.amounts_wire IS NOT NULL),
+       string_agg(int8send(v.income_count), ''::bytea) FILTER (WHERE v.amounts_wire IS NOT NULL),
+       string_agg(int8send(v.failed_count), ''::bytea) FILTER (WHERE v.amounts_wire IS NOT NULL),
+       string_agg(v.amounts_wire, ''::bytea),
+       string_agg(CASE WHEN v.cut THEN v.counts_wire END, ''::bytea),
+       array_agg(v.account_id) FILTER (WHERE v.amounts_wire IS NULL),
+       array_agg(v.category_key) FILTER (WHERE v.amounts_wire IS NULL),
+       array_agg(v.month) FILTER (WHERE v.amounts_wire IS NULL)
+FROM v
 """
+# The categories of those rows, asked without waiting for them: the keys come from the
+# primary key's index alone (no heap visit), once (an array, not a semi-join the planner
+# would run once per category).
 _CATEGORIES_SQL = """
 SELECT c.id::text, c.slug, c.name, p.slug, p.name
 FROM enrichment_category c LEFT JOIN enrichment_category p ON p.id = c.parent_id
-WHERE c.id = ANY(%s::uuid[])
+WHERE c.id = ANY(ARRAY(
+    SELECT DISTINCT v.category_key FROM reports_monthlydays v
+    WHERE v.account_id = ANY(%(accounts)s::uuid[])
+      AND v.month >= %(first)s AND v.month <= %(last)s
+))
 """
 # A month whose vector overflowed (NULL): its days of the range, from the daily rollup.
 _WIDE_SQL = """
@@ -225,12 +251,15 @@ def _from_vectors(
     """Return the figures per (account, category) of ``span`` from the day vectors.
 
     Native, converted and unconverted figures all come from the vectors (``dayvectors``):
-    one query of ≈ 12 rows per account and category for a year, read as bytes (a binary
-    cursor; Django's client-side cursors return text only), multiplied exactly in numpy.
+    ≈ 12 month rows per account and category for a year, aggregated by the server into a
+    few byte strings (``_VECTORS_SQL``, a binary cursor: Django's client-side cursors
+    return text only), multiplied exactly in numpy.
     Rows still in flight and any month whose vector overflowed are read per day and
     converted with ``Decimal`` (few rows).
     """
     accounts = list(currencies)
+    if not accounts:
+        return []
     groups: dict[tuple[uuid.UUID, CategoryInfo | None], ConvertedRow] = {}
 
     def group(account_pk: uuid.UUID, category: CategoryInfo | None) -> ConvertedRow:
@@ -244,66 +273,111 @@ def _from_vectors(
             )
         return row
 
-    scaled = ScaledRates.build(
-        {code: rates.get(code, {}) for code in set(currencies.values())},
-        span.start,
-        (span.end - span.start).days + 1,
-    )
+    days = (span.end - span.start).days + 1
+    in_range = {span.start + dt.timedelta(days=i) for i in range(days)}
+    sources = {code: rates.get(code, {}) for code in set(currencies.values())}
+    complete = all(by_day.keys() >= in_range for by_day in sources.values())
     whole, _edges = split_months(span.start, span.end)
+    every_day = whole is None or not complete  # every month's day counts are needed
+    first_whole, last_whole = whole if whole else (span.start, span.start)
+    where = {
+        "accounts": accounts,
+        "start": span.start,
+        "first": month_start(span.start),
+        "last": month_start(span.end),
+        "by_day": every_day,
+        "first_whole": first_whole,
+        "last_whole": last_whole,
+    }
+    # Rows enrichment has not finished: few, read through the partial index, per day.
+    inflight_params: list[Any] = []
+    inflight = inflight_part(
+        span, account_pks=accounts, organization_id=None, by_date=True, params=inflight_params
+    )
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as binary:
-        binary.execute(
-            _VECTORS_SQL,
-            {
-                "accounts": accounts,
-                "start": span.start,
-                "first": month_start(span.start),
-                "last": month_start(span.end),
-                "by_day": whole is None or not scaled.complete,
-                "first_whole": whole[0] if whole else span.start,
-                "last_whole": whole[1] if whole else span.start,
-            },
-            binary=True,
-            prepare=False,  # as Django's own cursors: safe behind a transaction pooler
-        )
-        fetched = binary.fetchall()
-    keys = {row[1] for row in fetched}
-    infos: dict[uuid.UUID, CategoryInfo | None] = dict.fromkeys(map(uuid.UUID, keys))
-    if keys:
-        with connection.cursor() as cursor:
-            cursor.execute(_CATEGORIES_SQL, [list(keys)])
-            for key, *info in cursor.fetchall():
-                infos[uuid.UUID(key)] = _category(key, *info)
-    wide = [
-        (accounts[row[0] - 1], uuid.UUID(row[1]), span.start + dt.timedelta(days=row[2]))
-        for row in fetched
-        if row[3] is None  # overflowed: that month from the daily rollup
-    ]
-    full = [row for row in fetched if row[3] is not None] if wide else fetched
-    numbers: dict[tuple[int, str], int] = {}
-    rows = VectorRows([], [], [], [], [], [])
-    if full:
-        positions, keys_, offsets, amounts, counts, *month_counts = zip(*full, strict=True)
-        account_currency = [scaled.index[currencies[pk]] for pk in accounts]
-        rows = VectorRows(
-            groups=[
-                numbers.setdefault(k, len(numbers)) for k in zip(positions, keys_, strict=True)
-            ],
-            offsets=list(offsets),
-            currencies=[account_currency[p - 1] for p in positions],
-            amounts=list(amounts),
-            counts=list(counts),
-            month_counts=list(zip(*month_counts, strict=True)),
-        )
-    for ((position, key), _), figure in zip(
-        sorted(numbers.items(), key=lambda item: item[1]), vector_totals(rows, scaled), strict=True
+    raw = connection.connection
+    # One round trip for the three queries (pipeline mode): the server reads the vectors
+    # while this process scales the rates. Psycopg cursors on Django's connection (its
+    # own return text only); never prepared, as Django's: safe behind a transaction pooler.
+    with (
+        raw.pipeline(),
+        psycopg.Cursor(raw) as vectors,
+        psycopg.Cursor(raw) as categories,
+        psycopg.Cursor(raw) as flying,
     ):
-        if not figure.native.count:
-            continue  # a month of the range with no row on the range's days
-        row = group(accounts[position - 1], infos[uuid.UUID(key)])
-        row.native.add(figure.native)
-        row.converted.add(figure.converted)
-        row.unconverted.add(figure.unconverted)
+        vectors.execute(_VECTORS_SQL, where, binary=True, prepare=False)
+        categories.execute(_CATEGORIES_SQL, where, prepare=False)
+        flying.execute(
+            f"SELECT u.account_id, u.category_key, u.period, {_SUMS}, "
+            "c.slug, c.name, p.slug, p.name "
+            f"FROM ({inflight}) u LEFT JOIN enrichment_category c ON c.id = u.category_key "
+            "LEFT JOIN enrichment_category p ON p.id = c.parent_id "
+            "GROUP BY 1, 2, 3, c.slug, c.name, p.slug, p.name",
+            inflight_params,
+            prepare=False,
+        )
+        scaled = ScaledRates.build(sources, span.start, days)
+        fetched = vectors.fetchone()
+        assert fetched is not None  # an aggregate: always one row
+        infos: dict[uuid.UUID, CategoryInfo | None] = {}
+        for key, *info in categories.fetchall():
+            infos[uuid.UUID(key)] = _category(key, *info)
+        in_flight = flying.fetchall()
+    positions_, keys, offsets, spends, incomes, fails, amounts, day_counts = fetched[:8]
+    overflowed = fetched[8:]
+    wide = list(zip(*overflowed, strict=True)) if overflowed[0] else []
+    if keys:
+        positions = np.frombuffer(positions_, dtype=">i4").astype(np.intp)
+        n = len(positions)
+        # Rows of one (account, category) are one group: 20 bytes of position and key.
+        ident = np.concatenate(
+            [
+                positions.astype(">i4").view(np.uint8).reshape(n, 4),
+                np.frombuffer(keys, dtype=np.uint8).reshape(n, 16),
+            ],
+            axis=1,
+        ).view("V20")
+        _, firsts, numbers = np.unique(ident.reshape(n), return_index=True, return_inverse=True)
+        account_currency = np.asarray([scaled.index[currencies[pk]] for pk in accounts])
+        month_counts = np.stack(
+            [np.frombuffer(c, dtype=">i8") for c in (spends, incomes, fails)], axis=1
+        ).astype(np.int64)
+        offset = np.frombuffer(offsets, dtype=">i4").astype(np.intp)
+        rows = VectorRows(
+            groups=numbers.reshape(n),
+            offsets=offset,
+            currencies=account_currency[positions - 1],
+            amounts=np.frombuffer(amounts, dtype=">i8").astype(np.int64).reshape(n, 2, DAYS),
+            month_counts=month_counts,
+            by_day=np.flatnonzero(
+                every_day
+                | (offset < (first_whole - span.start).days)
+                | (offset > (last_whole - span.start).days)
+            ),
+            day_counts=np.frombuffer(day_counts or b"", dtype=">i4")
+            .astype(np.int64)
+            .reshape(-1, 3, DAYS),
+        )
+        for first, figure in zip(firsts.tolist(), vector_totals(rows, scaled), strict=True):
+            if not figure.native.count:
+                continue  # a month of the range with no row on the range's days
+            account_pk = accounts[positions[first] - 1]
+            category = infos.get(uuid.UUID(bytes=keys[16 * first : 16 * first + 16]))
+            row = groups.get((account_pk, category))
+            if row is None:  # the usual case: no addition needed
+                groups[(account_pk, category)] = ConvertedRow(
+                    currency=currencies[account_pk],
+                    account_pk=account_pk,
+                    category=category,
+                    day=None,
+                    native=figure.native,
+                    converted=figure.converted,
+                    unconverted=figure.unconverted,
+                )
+            else:  # two keys without a category (uncategorised, one since removed)
+                row.native.add(figure.native)
+                row.converted.add(figure.converted)
+                row.unconverted.add(figure.unconverted)
     per_day: list[tuple[uuid.UUID, CategoryInfo | None, dt.date, Totals]] = []
     if wide:
         spans = [list(col) for col in zip(*_month_spans(wide, span), strict=True)]
@@ -314,35 +388,21 @@ def _from_vectors(
                 per_day.append(
                     (
                         UUID_FIELD.to_python(account_pk),
-                        infos[key],
+                        infos.get(key),
                         DATE_FIELD.to_python(day),
                         Totals.from_sums(sums),
                     )
                 )
-    # Rows enrichment has not finished: few, read through the partial index, per day.
-    params: list[Any] = []
-    inflight = inflight_part(
-        span, account_pks=accounts, organization_id=None, by_date=True, params=params
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT u.account_id, u.category_key, u.period, {_SUMS}, "
-            "c.slug, c.name, p.slug, p.name "
-            f"FROM ({inflight}) u LEFT JOIN enrichment_category c ON c.id = u.category_key "
-            "LEFT JOIN enrichment_category p ON p.id = c.parent_id "
-            "GROUP BY 1, 2, 3, c.slug, c.name, p.slug, p.name",
-            params,
-        )
-        for account_pk, key, day, *rest in cursor.fetchall():
-            sums, info = rest[:7], rest[7:]
-            per_day.append(
-                (
-                    UUID_FIELD.to_python(account_pk),
-                    _category(key, *info),
-                    DATE_FIELD.to_python(day),
-                    Totals.from_sums(sums),
-                )
+    for account_pk, key, day, *rest in in_flight:
+        sums, info = rest[:7], rest[7:]
+        per_day.append(
+            (
+                UUID_FIELD.to_python(account_pk),
+                _category(key, *info),
+                DATE_FIELD.to_python(day),
+                Totals.from_sums(sums),
             )
+        )
     for account_pk, category, day, totals in per_day:
         row = group(account_pk, category)
         row.native.add(totals)

@@ -32,6 +32,7 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 from lucro.reports.queries import Totals
 
@@ -43,6 +44,7 @@ _FIVES = {5**i: i for i in range(256)}
 _MAX_DAYS = 2**15
 
 Int64Array = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.intp]
 
 
 def _ten_power(denominator: int) -> int:
@@ -57,20 +59,59 @@ def _ten_power(denominator: int) -> int:
 
 
 @dataclass(frozen=True)
-class ScaledRates:
-    """Each currency's rate on each day of a range as integer limbs over ``10**power``.
+class CurrencyRates:
+    """One currency's rate on each day as integer limbs over ``10**power``.
 
     Indexed by position: 31 padding days, the range's days, 31 padding days (so that any
-    month overlapping the range can be laid out whole). ``limbs`` is 0 outside the range
-    and on days without a rate; ``masks`` is (1, 0) on a day of the range with a rate,
-    (0, 1) on one without, (0, 0) outside. ``complete`` says no day of the range lacks a
-    rate, in any currency.
+    month overlapping the range can be laid out whole); 0 outside the range and on days
+    without a rate. ``identity``: every rate of the range is exactly 1 (the target's own
+    currency): its figures need no product at all.
+    """
+
+    power: int
+    limbs: Int64Array  # (31 + days + 31, limbs)
+    identity: bool
+
+    @classmethod
+    def build(cls, in_range: Sequence[Decimal | None]) -> CurrencyRates:
+        values = set(in_range)
+        values.discard(None)
+        if all(value == 1 for value in values):
+            return cls(
+                power=0, limbs=np.zeros((len(in_range) + 2 * DAYS, 0), np.int64), identity=True
+            )
+        ratios = {rate: rate.as_integer_ratio() for rate in values if rate is not None}
+        power = max(_ten_power(d) for _, d in ratios.values())
+        scale = 10**power
+        scaled = {rate: n * (scale // d) for rate, (n, d) in ratios.items()}
+        width = max(value.bit_length() for value in scaled.values())
+        nbytes = 2 * max(1, math.ceil(width / _LIMB_BITS))
+        zero = bytes(nbytes)
+        packed = {rate: value.to_bytes(nbytes, "little") for rate, value in scaled.items()}
+        wire = (
+            zero * DAYS + b"".join(zero if r is None else packed[r] for r in in_range) + zero * DAYS
+        )
+        limbs = np.frombuffer(wire, dtype="<u2").reshape(-1, nbytes // 2).astype(np.int64)
+        return cls(power=power, limbs=limbs, identity=False)
+
+    def decimal(self, value: int) -> Decimal:
+        """Return ``value`` (ten-thousandths × 10**power) as an exact Decimal."""
+        return Decimal(f"{value}e-{self.power + 4}")
+
+
+@dataclass(frozen=True)
+class ScaledRates:
+    """Each currency's rates over a range (``CurrencyRates``), by position in ``index``.
+
+    ``masks`` is (1, 0) on a day of the range with a rate, (0, 1) on one without, (0, 0)
+    outside (same positions as the limbs). ``complete`` says no day of the range lacks a
+    rate, in any currency. Each currency has its own power of ten: the target's own needs
+    no limb, a four-place ECB rate one or two, a derived 28-digit one six or seven.
     """
 
     start: dt.date
-    power: int
     index: Mapping[str, int]
-    limbs: Int64Array  # (currencies, 31 + days + 31, limbs)
+    currencies: Sequence[CurrencyRates]
     masks: Int64Array  # (currencies, 31 + days + 31, 2)
     complete: bool
 
@@ -80,49 +121,23 @@ class ScaledRates:
     ) -> ScaledRates:
         if days > _MAX_DAYS:
             raise ValueError(f"a range of {days} days is too long for exact int64 sums")
-        ratios: dict[Decimal, tuple[int, int]] = {}
-        for by_day in rates.values():
-            for rate in by_day.values():
-                if rate not in ratios:
-                    ratios[rate] = rate.as_integer_ratio()
-        power = max((_ten_power(d) for _, d in ratios.values()), default=0)
-        scale = 10**power
-        scaled = {rate: n * (scale // d) for rate, (n, d) in ratios.items()}
-        width = max((value.bit_length() for value in scaled.values()), default=1)
-        nbytes = 2 * max(1, math.ceil(width / _LIMB_BITS))
-        zero = bytes(nbytes)
-        packed = {rate: value.to_bytes(nbytes, "little") for rate, value in scaled.items()}
         index = {code: i for i, code in enumerate(rates)}
         dates = [start + dt.timedelta(days=i) for i in range(days)]
-        parts = []
         present = np.zeros((len(index), days + 2 * DAYS), dtype=np.int64)
+        currencies = []
         for code, i in index.items():
             in_range = list(map(rates[code].get, dates))
-            parts.append(
-                zero * DAYS
-                + b"".join(zero if r is None else packed[r] for r in in_range)
-                + zero * DAYS
-            )
+            currencies.append(CurrencyRates.build(in_range))
             present[i, DAYS : DAYS + days] = [r is not None for r in in_range]
-        limbs = (
-            np.frombuffer(b"".join(parts), dtype="<u2")
-            .reshape(len(index), days + 2 * DAYS, nbytes // 2)
-            .astype(np.int64)
-        )
         missing = np.zeros_like(present)
         missing[:, DAYS : DAYS + days] = 1 - present[:, DAYS : DAYS + days]
         return cls(
             start=start,
-            power=power,
             index=index,
-            limbs=limbs,
+            currencies=currencies,
             masks=np.stack([present, missing], axis=2),
             complete=not missing.any(),
         )
-
-    def decimal(self, value: int) -> Decimal:
-        """Return ``value`` (ten-thousandths × 10**power) as an exact Decimal."""
-        return Decimal(f"{value}e-{self.power + 4}")
 
 
 @dataclass(frozen=True)
@@ -135,83 +150,92 @@ class Figures:
     unconverted: Totals
 
 
-@dataclass
+@dataclass(frozen=True)
 class VectorRows:
     """``reports_monthlydays`` rows of one range, column by column.
 
     Row i belongs to group ``groups[i]`` (0, 1, … with no gap), its month starts
     ``offsets[i]`` days after the range's first day (negative when it began before), its
-    account's currency is ``currencies[i]`` (an index of ``ScaledRates.index``). A row
-    carries its days' counts (``counts[i]``, bytes) when its month is not wholly in the
-    range or some day lacks a rate; otherwise its month's counts (``month_counts[i]``).
+    account's currency is ``currencies[i]`` (an index of ``ScaledRates.index``),
+    ``amounts[i]`` are its days' spend and income sums (ten-thousandths) and
+    ``month_counts[i]`` its month's spend, income and failed counts. The rows ``by_day``
+    (a month the range cuts, or any month when some day lacks a rate) carry their days'
+    counts too, in ``day_counts`` (same order); their month's counts are not used.
     """
 
-    groups: Sequence[int]
-    offsets: Sequence[int]
-    currencies: Sequence[int]
-    amounts: Sequence[bytes]
-    counts: Sequence[bytes | None]
-    month_counts: Sequence[tuple[int, ...]]
+    groups: IntArray  # (n,)
+    offsets: IntArray  # (n,)
+    currencies: IntArray  # (n,)
+    amounts: Int64Array  # (n, 2, 31)
+    month_counts: Int64Array  # (n, 3)
+    by_day: IntArray  # (m,)
+    day_counts: Int64Array  # (m, 3, 31)
 
 
 def vector_totals(rows: VectorRows, rates: ScaledRates) -> list[Figures]:
     """Return each group's figures over the range of ``rates``, each day at its rate.
 
-    Rows of one currency and one month share their days' rates: each such block is one
-    small matrix product, added into its groups (a group has at most one row per block).
-    Small arrays throughout: a fresh multi-megabyte array costs more in page faults than
-    the arithmetic.
+    All rows at once: each row's 31 rates (and masks) are a window of its currency's
+    (``sliding_window_view``: a view, gathered once), and each row's products are one
+    small matrix product in a single stacked ``matmul``; rows are then added into their
+    groups. A group's rows share one currency (its account's).
     """
-    n = len(rows.amounts)
+    n = len(rows.groups)
     if not n:
         return []
-    count = max(rows.groups) + 1
-    group = np.asarray(rows.groups, dtype=np.intp)
-    offset = np.asarray(rows.offsets, dtype=np.intp)
-    currency = np.asarray(rows.currencies, dtype=np.intp)
-    amounts = np.frombuffer(b"".join(rows.amounts), dtype=">i8").astype(np.int64)
-    amounts = amounts.reshape(n, 2, DAYS)
+    count = int(rows.groups.max()) + 1
+    group, currency = rows.groups, rows.currencies
+    start = rows.offsets + DAYS
     # Per row: spend low, income low, spend high, income high, by day. A shorter month's
     # day 31 is 0, so the next month's first rate it meets multiplies nothing.
-    parts = np.concatenate([amounts & _LOW_MASK, amounts >> _LOW_BITS], axis=1)
-    counts_at = {i: c for i, c in enumerate(rows.counts) if c is not None}
-    day_counts = (
-        np.frombuffer(b"".join(counts_at.values()), dtype=">i4")
-        .astype(np.int64)
-        .reshape(len(counts_at), 3, DAYS)
-        if counts_at
-        else np.zeros((0, 3, DAYS), dtype=np.int64)
-    )
-    counts_row = {i: k for k, i in enumerate(counts_at)}
-    money = np.zeros((count, 4, rates.limbs.shape[2]), dtype=np.int64)
-    masked = np.zeros((count, 4, 2), dtype=np.int64)
+    parts = np.concatenate([rows.amounts & _LOW_MASK, rows.amounts >> _LOW_BITS], axis=1)
+    masks = sliding_window_view(rates.masks, DAYS, axis=1)[currency, start]  # (n, 2, 31)
+    masked = np.zeros((count, 4, 2), dtype=np.int64)  # (group, part, with/without rate)
+    np.add.at(masked, group, parts @ masks.transpose(0, 2, 1))
     counted = np.zeros((count, 3, 2), dtype=np.int64)  # (group, column, with/without rate)
-    whole = [i for i in range(n) if i not in counts_at]
-    if whole:
-        counted[:, :, 0] += _group_sums(
-            group[whole], np.asarray([rows.month_counts[i] for i in whole]), count
-        )
-    order = np.lexsort((offset, currency))
-    changes = (np.diff(currency[order]) != 0) | (np.diff(offset[order]) != 0)
-    for block in np.split(order, np.flatnonzero(changes) + 1):
-        code, start = int(currency[block[0]]), int(offset[block[0]]) + DAYS
-        limbs = rates.limbs[code, start : start + DAYS]
-        masks = rates.masks[code, start : start + DAYS]
-        members = group[block]
-        money[members] += parts[block] @ limbs
-        masked[members] += parts[block] @ masks
-        by_day = [i for i in block.tolist() if i in counts_row]
-        if by_day:
-            counted[group[by_day]] += day_counts[[counts_row[i] for i in by_day]] @ masks
+    if len(rows.by_day):
+        by_day = rows.by_day
+        np.add.at(counted, group[by_day], rows.day_counts @ masks[by_day].transpose(0, 2, 1))
+    whole = np.ones(n, dtype=bool)
+    whole[rows.by_day] = False
+    np.add.at(counted[:, :, 0], group[whole], rows.month_counts[whole])
+    # Converted sums, per group, as Python integers over the group's currency's power.
+    converted: list[tuple[int, int]] = [(0, 0)] * count
+    group_currency = np.zeros(count, dtype=np.intp)
+    group_currency[group] = currency
+    masked_list = masked.tolist()
+    for code, scaled in enumerate(rates.currencies):
+        members = np.flatnonzero(currency == code)
+        if not len(members):
+            continue
+        if scaled.identity:
+            for g in np.unique(group[members]).tolist():
+                m = masked_list[g]
+                converted[g] = ((m[2][0] << _LOW_BITS) + m[0][0], (m[3][0] << _LOW_BITS) + m[1][0])
+            continue
+        windows = sliding_window_view(scaled.limbs, DAYS, axis=0)[start[members]]  # (r, L, 31)
+        mine = parts[members]
+        if not mine[:, 2:].any():
+            mine = mine[:, :2]  # no amount reaches 2³¹ ten-thousandths: no high half
+        ids, inverse = np.unique(group[members], return_inverse=True)
+        sums = np.zeros((len(ids), mine.shape[1], windows.shape[1]), dtype=np.int64)
+        np.add.at(sums, inverse, mine @ windows.transpose(0, 2, 1))
+        for g, s in zip(ids.tolist(), sums.tolist(), strict=True):
+            spend, income = _limbs(s[0]), _limbs(s[1])
+            if len(s) > 2:
+                spend += _limbs(s[2]) << _LOW_BITS
+                income += _limbs(s[3]) << _LOW_BITS
+            converted[g] = (spend, income)
     out: list[Figures] = []
-    for m, k, (s_n, i_n, f_n) in zip(
-        money.tolist(), masked.tolist(), counted.tolist(), strict=True
+    for g, ((s_n, i_n, f_n), k, (spend, income)) in enumerate(
+        zip(counted.tolist(), masked_list, converted, strict=True)
     ):
+        scaled = rates.currencies[group_currency[g]]
         with_rate = Totals(
             spend_count=s_n[0],
-            spend_sum=rates.decimal((_limbs(m[2]) << _LOW_BITS) + _limbs(m[0])),
+            spend_sum=scaled.decimal(spend),
             income_count=i_n[0],
-            income_sum=rates.decimal((_limbs(m[3]) << _LOW_BITS) + _limbs(m[1])),
+            income_sum=scaled.decimal(income),
             failed_count=f_n[0],
         )
         without = Totals(
@@ -229,13 +253,6 @@ def vector_totals(rows: VectorRows, rates: ScaledRates) -> list[Figures]:
             failed_count=f_n[0] + f_n[1],
         )
         out.append(Figures(native=native, converted=with_rate, unconverted=without))
-    return out
-
-
-def _group_sums(group: npt.NDArray[np.intp], values: Int64Array, count: int) -> Int64Array:
-    """Return the sum of ``values`` rows per group (``count`` groups), exactly."""
-    out = np.zeros((count, values.shape[1]), dtype=np.int64)
-    np.add.at(out, group, values)
     return out
 
 

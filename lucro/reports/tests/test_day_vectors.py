@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
@@ -33,44 +34,64 @@ def _month_length(first: dt.date) -> int:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_vector_totals_equal_decimal_arithmetic(seed: int) -> None:
-    """Random months of random amounts (up to the 2⁶² bound) in three currencies, random
-    rates of up to 28 digits with gaps, a range starting and ending mid-month: every figure
+    """Random months of random amounts (up to the 2⁶² bound) in four currencies, random
+    rates of up to 28 digits with gaps (and one currency at exactly 1, as the target's
+    own, with small amounts only), a range starting and ending mid-month, two groups per
+    currency each over several months, some months by their month's counts: every figure
     equals the same sums done with Decimal at unlimited precision."""
     rng = random.Random(seed)
     start = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(60))
     days = rng.randrange(20, 367)
     end = start + dt.timedelta(days=days - 1)
-    codes = ["KES", "EUR", "NGN"]
+    codes = ["KES", "EUR", "NGN", "USD"]
     rates: dict[str, dict[dt.date, Decimal]] = {}
     for code in codes:
         rates[code] = {}
         for i in range(days):
-            if rng.random() < 0.1:
-                continue  # no rate that day: unconverted
+            if rng.random() < 0.1 and code != "EUR":
+                continue  # no rate that day: unconverted (EUR: every day has one)
             digits = rng.choice([4, 12, 28])
-            rates[code][start + dt.timedelta(days=i)] = Decimal(
-                f"{rng.randrange(1, 10**digits)}e-{rng.randrange(0, digits)}"
+            rates[code][start + dt.timedelta(days=i)] = (
+                Decimal(1)
+                if code == "USD"
+                else Decimal(f"{rng.randrange(1, 10**digits)}e-{rng.randrange(0, digits)}")
             )
     scaled = ScaledRates.build(rates, start, days)
-    rows = VectorRows([], [], [], [], [], [])
-    expected: list[dict[str, Totals]] = []
+    assert [c.identity for c in scaled.currencies] == [False, False, False, True]
+    groups: list[int] = []
+    offsets: list[int] = []
+    currencies: list[int] = []
+    wires: list[bytes] = []
+    month_counts: list[tuple[int, int, int]] = []
+    by_day: list[int] = []
+    day_counts: list[bytes] = []
+    expected = [
+        {"native": Totals(), "converted": Totals(), "unconverted": Totals()}
+        for _ in range(2 * len(codes))
+    ]
     month = start.replace(day=1)
-    groups = 0
     big = 2**62 - 1
     while month <= end:
-        for code in codes:
-            length = _month_length(month)
+        length = _month_length(month)
+        for group in range(2 * len(codes)):
+            code = codes[group // 2]
             amounts = [
-                rng.choice([0, rng.randrange(10**6), rng.randrange(big)])
+                (
+                    rng.choice([0, rng.randrange(10**6), rng.randrange(big)])
+                    if code != "USD"
+                    else rng.randrange(10**6)
+                )
                 if d % DAYS < length
                 else 0
                 for d in range(2 * DAYS)
             ]
             counts = [rng.randrange(100) if d % DAYS < length else 0 for d in range(3 * DAYS)]
-            figures = {"native": Totals(), "converted": Totals(), "unconverted": Totals()}
+            figures = expected[group]
+            cut = False
             for d in range(length):
                 day = month + dt.timedelta(days=d)
                 if not start <= day <= end:
+                    cut = True
                     continue
                 spend = Decimal(amounts[d]).scaleb(-4)
                 income = Decimal(amounts[DAYS + d]).scaleb(-4)
@@ -78,23 +99,39 @@ def test_vector_totals_equal_decimal_arithmetic(seed: int) -> None:
                 figures["native"] = _plus(figures["native"], part)
                 rate = rates[code].get(day)
                 if rate is None:
+                    cut = True
                     figures["unconverted"] = _plus(figures["unconverted"], part)
                 else:
                     part.spend_sum = WIDE.multiply(spend, rate)
                     part.income_sum = WIDE.multiply(income, rate)
                     figures["converted"] = _plus(figures["converted"], part)
-            rows.groups.append(groups)
-            rows.offsets.append((month - start).days)
-            rows.currencies.append(scaled.index[code])
-            rows.amounts.append(struct.pack(f">{2 * DAYS}q", *amounts))
-            rows.counts.append(struct.pack(f">{3 * DAYS}i", *counts))
-            rows.month_counts.append((0, 0, 0))
-            expected.append(figures)
-            groups += 1
+            if cut or rng.random() < 0.3:  # day counts: needed, or sent anyway
+                by_day.append(len(groups))
+                day_counts.append(struct.pack(f">{3 * DAYS}i", *counts))
+            groups.append(group)
+            offsets.append((month - start).days)
+            currencies.append(scaled.index[code])
+            wires.append(struct.pack(f">{2 * DAYS}q", *amounts))
+            month_counts.append(
+                (sum(counts[:DAYS]), sum(counts[DAYS : 2 * DAYS]), sum(counts[2 * DAYS :]))
+            )
         month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    # The draw exercises every part: income and spend, converted and not.
+    # The draw exercises every part: income and spend, converted and not, whole months.
     assert any(f["converted"].income_sum for f in expected)
     assert any(f["unconverted"].spend_sum for f in expected)
+    assert len(by_day) < len(groups)
+    n = len(groups)
+    rows = VectorRows(
+        groups=np.asarray(groups, dtype=np.intp),
+        offsets=np.asarray(offsets, dtype=np.intp),
+        currencies=np.asarray(currencies, dtype=np.intp),
+        amounts=np.frombuffer(b"".join(wires), dtype=">i8").astype(np.int64).reshape(n, 2, DAYS),
+        month_counts=np.asarray(month_counts, dtype=np.int64),
+        by_day=np.asarray(by_day, dtype=np.intp),
+        day_counts=np.frombuffer(b"".join(day_counts), dtype=">i4")
+        .astype(np.int64)
+        .reshape(len(by_day), 3, DAYS),
+    )
     got = vector_totals(rows, scaled)
     assert len(got) == len(expected)
     for figures, want in zip(got, expected, strict=True):
