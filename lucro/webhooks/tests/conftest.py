@@ -130,7 +130,7 @@ def receiver() -> Iterator[Receiver]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
@@ -156,16 +156,22 @@ class Outbox:
         taken, self.queued = self.queued, []
         return taken
 
-    def run(self, capture: Callable[..., Any] | None = None, clock: Any = None) -> list[str]:
+    def run(
+        self,
+        capture: Callable[..., Any] | None = None,
+        clock: Any = None,
+        *,
+        limit: int | None = None,
+    ) -> list[str]:
         """Make every queued attempt (and those they queue) now; return their outcomes.
 
         With ``clock`` (time-machine's fixture), time first moves on by each message's
         countdown, as a broker would hold it. ``capture``: pytest-django's
         ``django_capture_on_commit_callbacks``, so that what an attempt queues on commit
-        is queued here.
+        is queued here. ``limit``: make at most that many.
         """
-        outcomes = []
-        while self.queued:
+        outcomes: list[str] = []
+        while self.queued and (limit is None or len(outcomes) < limit):
             item = self.queued.pop(0)
             if clock is not None and item.countdown:
                 clock.shift(item.countdown)
