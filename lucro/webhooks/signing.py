@@ -16,7 +16,7 @@ from typing import Any
 
 from standardwebhooks import Webhook
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix the standard names, not a secret
 # 32 random bytes (the standard asks for 24 to 64).
 SECRET_BYTES = 32
 

@@ -34,7 +34,10 @@ def deliveries_due() -> int:
 
 
 def _send(delivery_id: str, token: str, countdown: float) -> None:
-    deliver.apply_async((delivery_id, token), countdown=countdown or None)
+    if countdown > 0:
+        deliver.apply_async((delivery_id, token), countdown=countdown)
+    else:
+        deliver.apply_async((delivery_id, token))
 
 
 def attempt_requested_send(*, delivery_id: str, token: str, countdown: float = 0, **_: Any) -> None:

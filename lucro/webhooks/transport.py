@@ -15,6 +15,7 @@ receiver that trickles its answer a byte at a time is cut off at the deadline as
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -138,10 +139,8 @@ def post(
 def _shutdown(sock: socket.socket | None) -> None:
     if sock is None:
         return
-    try:
+    with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
 
 
 def _describe(exc: BaseException) -> str:

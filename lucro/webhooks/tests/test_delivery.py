@@ -386,13 +386,12 @@ def test_an_event_published_in_a_transaction_that_rolls_back_leaves_nothing(
     organization: Organization, receiver: Receiver, outbox: Outbox, capture: Any
 ) -> None:
     _endpoint(organization, receiver)
-    with capture(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.event_publish(
-                organization_id=organization.pk, event_type="batch.completed", data={}
-            )
-            assert WebhookDelivery.objects.count() == 1  # inside, it is there
-            raise RuntimeError("the caller's change failed")
+    with capture(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        services.event_publish(
+            organization_id=organization.pk, event_type="batch.completed", data={}
+        )
+        assert WebhookDelivery.objects.count() == 1  # inside, it is there
+        raise RuntimeError("the caller's change failed")
     assert callbacks == []
     assert not WebhookMessage.objects.exists()
     assert not WebhookDelivery.objects.exists()
