@@ -85,3 +85,36 @@ def env_range(name: str) -> tuple[float, float] | None:
     if lo < 0 or hi < lo:
         raise ImproperlyConfigured(f"{name} must be a non-negative range low-high, not {raw!r}")
     return (lo, hi)
+
+
+def env_int_list(
+    name: str,
+    default: list[int],
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+    max_items: int | None = None,
+) -> list[int]:
+    """Return a comma-separated list of integers (``"1,2,4"``), refusing anything else.
+
+    Every item must be an integer within ``[minimum, maximum]``; an empty item (``"1,,2"``)
+    or an empty list is refused too, so a typo never silently drops a value.
+    """
+    raw = env_str(name, "").strip()
+    if raw == "":
+        return list(default)
+    values: list[int] = []
+    for item in raw.split(","):
+        text = item.strip()
+        if not (text.isascii() and text.isdigit()):
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated whole numbers such as 1,2,4, not {raw!r}"
+            )
+        value = int(text)
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+            raise ImproperlyConfigured(f"{name}: every value must be {bound}, not {value}")
+        values.append(value)
+    if max_items is not None and len(values) > max_items:
+        raise ImproperlyConfigured(f"{name} holds at most {max_items} values, not {len(values)}")
+    return values

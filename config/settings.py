@@ -15,7 +15,15 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_range, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_int_list,
+    env_list,
+    env_range,
+    env_str,
+)
 from lucro.core.crypto import development_key
 from lucro.core.crypto import keys_problem as field_keys_problem
 from lucro.core.currencies import minor_units
@@ -55,6 +63,7 @@ INSTALLED_APPS = [
     "lucro.ingestion",
     "lucro.fx",
     "lucro.reports",
+    "lucro.webhooks",
     "lucro.ops",
 ]
 
@@ -197,6 +206,12 @@ HOUSEKEEPING_TASKS = [
     "lucro.ops.fetch_exchange_rates",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
+# Webhook deliveries have a queue and consumers of their own (`make run`'s webhooks process,
+# compose's `webhooks` service): a receiver that takes its full timeout to answer holds a
+# worker process for that long, and must delay neither enrichment nor the sweeper.
+CELERY_WEBHOOKS_QUEUE = env_str("CELERY_WEBHOOKS_QUEUE", f"{CELERY_TASK_DEFAULT_QUEUE}.webhooks")
+WEBHOOK_TASKS = ["lucro.webhooks.deliver", "lucro.webhooks.deliveries_due"]
+CELERY_TASK_ROUTES.update({name: {"queue": CELERY_WEBHOOKS_QUEUE} for name in WEBHOOK_TASKS})
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -282,6 +297,38 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SOFT_DELETE_PURGE_INTERVAL,
         "options": {"expires": max(1.0, SOFT_DELETE_PURGE_INTERVAL)},
     },
+}
+
+# Webhooks (SPEC §13; lucro.webhooks). Seconds to wait after each failed attempt before
+# the next: 8 attempts over ≈ 27.6 hours by default. Waits of 30 s or less are a
+# countdown on the queued message; longer ones are kept in the database (next_attempt_at)
+# and sent by the periodic `deliveries_due` task below (a message held for hours would be
+# redelivered by Redis once the broker's visibility timeout ran out).
+WEBHOOK_RETRY_SCHEDULE = env_int_list(
+    "WEBHOOK_RETRY_SCHEDULE",
+    [5, 300, 1800, 7200, 18000, 36000, 36000],
+    minimum=0,
+    maximum=7 * 86_400,
+    max_items=30,
+)
+# Seconds an attempt may take, connection and answer together (SPEC §13: 10).
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 10.0)
+if not 0 < WEBHOOK_TIMEOUT <= 60:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be a number of seconds in (0, 60]")
+# How often beat looks for deliveries whose next attempt is due (or whose sender was lost).
+WEBHOOK_SWEEP_INTERVAL = env_float("WEBHOOK_SWEEP_INTERVAL", 10.0)
+if WEBHOOK_SWEEP_INTERVAL <= 0:
+    raise ImproperlyConfigured("WEBHOOK_SWEEP_INTERVAL must be a positive number of seconds")
+# Off: a webhook URL must be https and resolve only to public addresses (checked when it is
+# saved and again at every send, lucro/webhooks/destinations.py). On only in the embedded
+# development default (no DATABASE_URL, not production), where receivers run on this machine.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool(
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS", not PRODUCTION and not DATABASE_URL
+)
+CELERY_BEAT_SCHEDULE["webhooks-due"] = {
+    "task": "lucro.webhooks.deliveries_due",
+    "schedule": WEBHOOK_SWEEP_INTERVAL,
+    "options": {"expires": max(1.0, WEBHOOK_SWEEP_INTERVAL)},
 }
 
 # Multi-currency (SPEC §11): a new organization's base currency, and how old the latest

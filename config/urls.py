@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("lucro.reports.urls")),
     path("", include("lucro.audit.urls")),
     path("", include("lucro.fx.urls")),
+    path("", include("lucro.webhooks.urls")),
 ]
 
 urlpatterns = [

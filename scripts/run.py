@@ -1,4 +1,5 @@
-"""Run every Lucro process in the foreground: web, one worker, and housekeeping with beat.
+"""Run every Lucro process in the foreground: web, one worker, housekeeping with beat, and
+the webhooks worker.
 
 Ctrl-C (or SIGTERM) stops them all; if one dies, the others are stopped too.
 """
@@ -60,8 +61,16 @@ def housekeeping_queue() -> str:
     return str(settings.CELERY_HOUSEKEEPING_QUEUE)
 
 
-def _celery_worker(name: str, *options: str) -> list[str]:
-    """Return the command of one single-process Celery worker named ``name``."""
+def webhooks_queue() -> str:
+    """Return the webhooks queue the settings derive (from CELERY_QUEUE by default)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    return str(settings.CELERY_WEBHOOKS_QUEUE)
+
+
+def _celery_worker(name: str, *options: str, concurrency: int = 1) -> list[str]:
+    """Return the command of a Celery worker named ``name`` (one process by default)."""
     return [
         str(BIN / "celery"),
         "-A",
@@ -71,7 +80,7 @@ def _celery_worker(name: str, *options: str) -> list[str]:
         "-l",
         "INFO",
         "--concurrency",
-        "1",
+        str(concurrency),
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
@@ -102,6 +111,9 @@ def main() -> int:
         # process fewer. Celery advises against -B in production (each such worker would
         # run a beat), so compose runs `beat` and `housekeeping` as separate services.
         "housekeeping": _celery_worker("housekeeping@%h", "-B", "-Q", housekeeping_queue()),
+        # Webhook deliveries wait on other people's servers (up to WEBHOOK_TIMEOUT each):
+        # a queue and processes of their own, so they delay neither worker above.
+        "webhooks": _celery_worker("webhooks@%h", "-Q", webhooks_queue(), concurrency=2),
     }
     procs = {
         name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
@@ -110,7 +122,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{args.port}"
     print(
         f"""
-Lucro is starting: web, worker, housekeeping (with beat).
+Lucro is starting: web, worker, housekeeping (with beat), webhooks.
   API:      {url}/api/v1/
   Docs:     {url}/api/v1/docs/
   Admin:    {url}/admin/  (create a user: .venv/bin/python manage.py createsuperuser)

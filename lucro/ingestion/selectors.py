@@ -44,7 +44,22 @@ def batch_status_counts(*, batch: Batch) -> dict[str, int]:
 
 def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]:
     """Return the status document of one batch."""
-    batch = batch_get(organization=organization, batch_id=batch_id)
+    return _batch_document(batch_get(organization=organization, batch_id=batch_id))
+
+
+def batch_document(*, batch_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]] | None:
+    """Return a batch's organization id and status document, or None if it is gone.
+
+    For the apps above that hear of a batch by its id alone (``events.batch_finished``)
+    and tell its organization about it (webhooks).
+    """
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return None
+    return batch.organization_id, _batch_document(batch)
+
+
+def _batch_document(batch: Batch) -> dict[str, Any]:
     counts = batch_status_counts(batch=batch)
     return {
         "batch_id": str(batch.id),

@@ -210,7 +210,11 @@ def batch_store(
             # A batch with nothing new has nothing to enrich: it is done already.
             **({"status": Batch.Status.COMPLETED, "finished_at": now} if finished else {}),
         )
-        if not finished:
+        if finished:
+            # Finished on arrival: announced like any other batch reaching its end (a
+            # webhook receiver waiting for batch.completed must hear of this one too).
+            events.publish(events.batch_finished, batch_id=batch_id, status=Batch.Status.COMPLETED)
+        else:
             dates = [t.date for t in parsed.transactions]
             events.transactions_changed_publish(
                 organization_id=organization.id,

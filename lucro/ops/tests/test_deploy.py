@@ -31,7 +31,7 @@ def test_compose_runs_what_the_tests_run() -> None:
     for name in ("postgres", "redis"):
         assert "healthcheck" in services[name]
         assert services[name]["volumes"]
-    for name in ("web", "worker", "housekeeping", "beat"):
+    for name in ("web", "worker", "housekeeping", "webhooks", "beat"):
         assert services[name]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"
         }
@@ -68,6 +68,45 @@ def test_compose_housekeeping_consumes_the_queue_the_settings_route_to() -> None
     assert "-Q" not in services["worker"]["command"]  # the default (work) queue only
 
 
+def test_compose_webhooks_consumes_the_queue_the_settings_route_to() -> None:
+    """Webhook deliveries have consumers of their own; neither other worker takes them."""
+    services = _compose()["services"]
+    command = services["webhooks"]["command"]
+    assert command[:4] == ["celery", "-A", "config", "worker"]
+    assert "-B" not in command
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CELERY_QUEUE", "CELERY_HOUSEKEEPING_QUEUE", "CELERY_WEBHOOKS_QUEUE")
+    }
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "r = settings.CELERY_TASK_ROUTES; "
+            "print(settings.CELERY_WEBHOOKS_QUEUE, r['lucro.webhooks.deliver']['queue'], "
+            "r['lucro.webhooks.deliveries_due']['queue'], settings.CELERY_HOUSEKEEPING_QUEUE)",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    webhooks, deliver, due, housekeeping = probe.stdout.split()
+    assert command[command.index("-Q") + 1] == webhooks == deliver == due != housekeeping
+    assert webhooks not in services["housekeeping"]["command"]
+    assert "-Q" not in services["worker"]["command"]
+
+
+def test_make_run_starts_a_webhooks_consumer() -> None:
+    """`make run` (scripts/run.py) consumes the webhooks queue the settings derive."""
+    text = (ROOT / "scripts" / "run.py").read_text()
+    assert '"webhooks": _celery_worker(' in text
+    assert '"-Q", webhooks_queue()' in text
+
+
 def test_dockerfile_is_multi_stage_non_root_and_runs_gunicorn() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
@@ -90,7 +129,7 @@ def test_health_checks_use_the_probe_port() -> None:
     services = _compose()["services"]
     assert services["web"]["environment"]["GUNICORN_PROBE_BIND"].endswith(f":{probe_port}")
     assert f"127.0.0.1:{probe_port}/api/health/" in " ".join(services["web"]["healthcheck"]["test"])
-    for name in ("worker", "housekeeping", "beat", "migrate"):  # no web server in those
+    for name in ("worker", "housekeeping", "webhooks", "beat", "migrate"):  # no web server
         assert services[name]["healthcheck"] == {"disable": True}
 
 

@@ -29,6 +29,7 @@ CALLERS = ["owner", "admin", "analyst", "scope:read", "scope:write", "scope:inge
 NOWHERE = str(uuid.UUID(int=7))  # an id that names nothing: allowed → 404, denied → 403
 RANGE = {"start_date": "2025-10-01", "end_date": "2025-10-31"}
 RULE = {"category": "food-and-drink-coffee", "pattern": "zzmatrix", "match_type": "contains"}
+WEBHOOK = {"url": "https://93.184.215.14/hooks", "events": ["batch.completed"]}
 FX_RATE = {"date": "2025-10-30", "base": "USD", "quote": "KES", "rate": "129.25"}
 
 # (method, path, body or query, capability). Every API operation must be here (see below).
@@ -80,6 +81,15 @@ OPERATIONS: list[tuple[str, str, Any, str]] = [
     ("GET", "/api/v1/audit/", None, "manage"),
     ("GET", "/api/v1/exchange-rates/", {"base": "USD", "quote": "KES"}, "read"),
     ("POST", "/api/v1/exchange-rates/", {"rates": [FX_RATE]}, "configure"),
+    ("GET", "/api/v1/webhooks/", None, "configure"),
+    ("POST", "/api/v1/webhooks/", WEBHOOK, "configure"),
+    ("GET", f"/api/v1/webhooks/{NOWHERE}/", None, "configure"),
+    ("PATCH", f"/api/v1/webhooks/{NOWHERE}/", {"enabled": False}, "configure"),
+    ("DELETE", f"/api/v1/webhooks/{NOWHERE}/", None, "configure"),
+    ("POST", f"/api/v1/webhooks/{NOWHERE}/rotate-secret/", None, "configure"),
+    ("POST", f"/api/v1/webhooks/{NOWHERE}/test/", None, "configure"),
+    ("GET", f"/api/v1/webhooks/{NOWHERE}/deliveries/", None, "configure"),
+    ("POST", f"/api/v1/webhooks/{NOWHERE}/deliveries/{NOWHERE}/redeliver/", None, "configure"),
 ]
 
 
