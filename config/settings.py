@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "lucro.fx",
     "lucro.reports",
     "lucro.webhooks",
+    "lucro.budgets",
     "lucro.ops",
 ]
 
@@ -204,6 +205,9 @@ HOUSEKEEPING_TASKS = [
     "lucro.enrichment.sweep",
     "lucro.ops.purge_deleted",
     "lucro.ops.fetch_exchange_rates",
+    # Light and latency-bound (an alert within seconds of a batch): never behind a backlog
+    # of enrichment chunks.
+    "lucro.budgets.evaluate",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 # Webhook deliveries have a queue and consumers of their own (`make run`'s webhooks process,
@@ -365,6 +369,11 @@ if FX_SOURCE_URL:
 # At most ten years: the day-vector arithmetic (lucro/reports/dayvectors.py) is exact in
 # int64 for ranges up to 32 768 days.
 REPORT_MAX_RANGE_DAYS = env_int("REPORT_MAX_RANGE_DAYS", 366, minimum=1, maximum=3660)
+# Budgets (SPEC §12): an evaluation is queued this long after the first change that asks
+# for one; the changes in between (a batch's chunks) are answered by that one evaluation.
+BUDGET_EVALUATION_DELAY_SECONDS = env_float("BUDGET_EVALUATION_DELAY_SECONDS", 1.0)
+if not 0 <= BUDGET_EVALUATION_DELAY_SECONDS <= 4:  # an alert is due within 5 s (SPEC §12)
+    raise ImproperlyConfigured("BUDGET_EVALUATION_DELAY_SECONDS must be between 0 and 4.")
 REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)
 
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("lucro.audit.urls")),
     path("", include("lucro.fx.urls")),
     path("", include("lucro.webhooks.urls")),
+    path("", include("lucro.budgets.urls")),
 ]
 
 urlpatterns = [

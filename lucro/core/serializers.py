@@ -9,6 +9,7 @@ being accepted, so request bodies refuse those coercions with a pointer to the f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -25,8 +26,9 @@ def json_type_error(field: serializers.Field, value: Any) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
         expected = "an integer"
     elif isinstance(field, serializers.DecimalField):
-        # Documented as a JSON number or a decimal string.
-        ok = isinstance(value, int | float | str) and not isinstance(value, bool)
+        # Documented as a JSON number (a Decimal, behind DecimalJSONParser) or a decimal
+        # string.
+        ok = isinstance(value, int | float | Decimal | str) and not isinstance(value, bool)
         expected = "a number or a decimal string"
     elif isinstance(field, serializers.ListField):
         if not isinstance(value, list):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -201,7 +201,7 @@ def _range_doc(span: DateRange) -> responses.DateRange:
 # --- Reports -----------------------------------------------------------------------------
 
 
-def _unconverted(rows: Iterable[ConvertedRow]) -> dict[str, responses.Unconverted]:
+def unconverted_doc(rows: Iterable[ConvertedRow]) -> dict[str, responses.Unconverted]:
     """Return, per currency, the rows left unconverted (no rate that day), in that currency."""
     per: dict[str, Totals] = {}
     for row in rows:
@@ -278,7 +278,7 @@ def summary_converted(
         "metrics": _metrics(total, target),
         "top_categories": _top(groups, target),
         "processing_status": _status(every),
-        "unconverted": _unconverted(rows),
+        "unconverted": unconverted_doc(rows),
     }
 
 
@@ -338,7 +338,7 @@ def account_categories(
                 account_pks=[account.pk],
             )
             pairs = [(r.category, r.converted) for r in converted]
-            unconverted = _unconverted(converted)
+            unconverted = unconverted_doc(converted)
         total, groups = _by_category(pairs, level)
         ordered = sorted(
             groups.items(),
@@ -421,7 +421,7 @@ def account_timeseries(
                 account_pks=[account.pk],
             )
             days = [(r.day, r.converted) for r in converted if r.day is not None]
-            unconverted = _unconverted(converted)
+            unconverted = unconverted_doc(converted)
         for day, totals in days:
             buckets.setdefault(_period_start(day, interval), Totals()).add(totals)
         code = target or account.currency
@@ -451,6 +451,46 @@ def account_timeseries(
     return _cached(account, "timeseries", parts, compute)
 
 
+def converted_rows(
+    *,
+    organization: Organization,
+    span: DateRange,
+    currency: str,
+    account_pks: Collection[uuid.UUID] | None = None,
+) -> list[ConvertedRow]:
+    """Return the organization's figures per (account, category) over ``span`` in
+    ``currency``, each day at that day's rate (``account_pks``: only those accounts).
+
+    Read from the rollups, never from raw transactions; when every account is already in
+    ``currency`` the monthly rollups answer as they are (nothing to convert).
+    """
+    accounts = Account.objects.live().filter(organization=organization)
+    if account_pks is not None:
+        accounts = accounts.filter(pk__in=list(account_pks))
+    currencies = dict(accounts.values_list("id", "currency"))
+    if not currencies:
+        return []
+    where: dict[str, Any] = (
+        {"organization_id": organization.pk}
+        if account_pks is None
+        else {"account_pks": list(currencies)}
+    )
+    if set(currencies.values()) <= {currency, ""}:
+        # Nothing to convert: the monthly rollups answer, as for one account (SPEC §8).
+        return [
+            ConvertedRow(
+                currency=currencies.get(r.account_pk) or "",
+                account_pk=r.account_pk,
+                category=r.category,
+                day=None,
+                native=r.totals,
+                converted=r.totals,
+            )
+            for r in category_rows(span, **where)
+        ]
+    return _converted(organization, span, currency, currencies, **where)
+
+
 def organization_summary(
     *,
     organization: Organization,
@@ -461,24 +501,7 @@ def organization_summary(
     """Return the organization's totals in ``currency`` (default: its base currency), each
     day at that day's rate, with the per-currency breakdown in each currency's own."""
     target = currency or organization.base_currency
-    currencies = dict(
-        Account.objects.live().filter(organization=organization).values_list("id", "currency")
-    )
-    if set(currencies.values()) <= {target, ""}:
-        # Nothing to convert: the monthly rollups answer, as for one account (SPEC §8).
-        rows = [
-            ConvertedRow(
-                currency=currencies.get(r.account_pk) or "",
-                account_pk=r.account_pk,
-                category=r.category,
-                day=None,
-                native=r.totals,
-                converted=r.totals,
-            )
-            for r in category_rows(span, organization_id=organization.pk)
-        ]
-    else:
-        rows = _converted(organization, span, target, currencies, organization_id=organization.pk)
+    rows = converted_rows(organization=organization, span=span, currency=target)
     per_currency: dict[str, list[tuple[CategoryInfo | None, Totals]]] = {}
     accounts: dict[str, set[uuid.UUID]] = {}
     every = Totals()
@@ -506,7 +529,7 @@ def organization_summary(
         "top_categories": _top(groups, target),
         "processing_status": _status(every),
         "currencies": breakdown,
-        "unconverted": _unconverted(rows),
+        "unconverted": unconverted_doc(rows),
     }
 
 

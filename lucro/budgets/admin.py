@@ -1,0 +1,44 @@
+"""Operators' view of budgets and their alerts (read-mostly: people edit budgets over the
+API or the dashboard, where the audit log names them)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from lucro.budgets.models import Alert, Budget
+from lucro.core.currencies import format_money
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "category", "period", "money", "starts_on")
+    list_filter = ("period", "currency")
+    search_fields = ("name", "organization__name")
+    list_select_related = ("organization", "category")
+    readonly_fields = ("currency", "created_at", "updated_at")
+    raw_id_fields = ("organization",)
+    filter_horizontal = ("accounts",)
+
+    @admin.display(description="amount", ordering="amount")
+    def money(self, budget: Budget) -> str:
+        return f"{format_money(budget.amount, budget.currency)} {budget.currency}"
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("budget", "period_start", "period_end", "threshold", "money", "created_at")
+    list_filter = ("read_at",)
+    search_fields = ("budget__name",)
+    list_select_related = ("budget",)
+
+    @admin.display(description="spent", ordering="spent")
+    def money(self, alert: Alert) -> str:
+        return f"{format_money(alert.spent, alert.currency)} {alert.currency}"
+
+    # Made by evaluations only (exactly one per budget, period and threshold).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

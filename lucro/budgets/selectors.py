@@ -1,0 +1,191 @@
+"""Budgets, their status and their alerts, read (SPEC §12).
+
+A budget's spend is read from the daily rollups converted at each day's rate — the
+reports' own ``converted_rows``, never a scan of raw transactions — over its period, its
+accounts and its category: money out minus money in (refunds), never below zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypedDict
+
+from django.db.models import QuerySet
+
+from lucro.budgets.models import Alert, Budget
+from lucro.budgets.periods import Period, period_containing
+from lucro.core.currencies import QUANTUM, format_money
+from lucro.core.errors import NotFound
+from lucro.reports.conversion import ConvertedRow
+from lucro.reports.queries import DateRange
+from lucro.reports.selectors import converted_rows, unconverted_doc
+from lucro.tenancy.models import Organization
+
+# "All spending" leaves these primary categories out (SPEC §12): money moved, not spent.
+NOT_SPENDING = frozenset({"income", "transfer-in", "transfer-out"})
+
+
+class PeriodDoc(TypedDict):
+    start: str
+    end: str
+
+
+class BudgetStatus(TypedDict):
+    period: PeriodDoc
+    amount: str
+    spent: str
+    remaining: str
+    percent: float
+    projected: str
+    thresholds_crossed: list[float]
+    currency: str
+    unconverted: dict[str, Any]
+
+
+def budget_list(*, organization: Organization) -> QuerySet[Budget]:
+    return (
+        Budget.objects.filter(organization=organization)
+        .select_related("category", "category__parent")
+        .prefetch_related("accounts")
+    )
+
+
+def budget_get(*, organization: Organization, budget_id: object) -> Budget:
+    """Return one of the organization's budgets; another tenant's is as missing as none."""
+    try:
+        pk = uuid.UUID(str(budget_id))
+    except ValueError as exc:
+        raise NotFound("No such budget.") from exc
+    budget = budget_list(organization=organization).filter(pk=pk).first()
+    if budget is None:
+        raise NotFound("No such budget.")
+    return budget
+
+
+def alert_list(
+    *, organization: Organization, budget_id: uuid.UUID | None = None, unread: bool | None = None
+) -> QuerySet[Alert]:
+    alerts = Alert.objects.filter(organization=organization)
+    if budget_id is not None:
+        alerts = alerts.filter(budget_id=budget_id)
+    if unread is not None:
+        alerts = alerts.filter(read_at__isnull=unread)
+    return alerts
+
+
+def alert_get(*, organization: Organization, alert_id: object) -> Alert:
+    try:
+        pk = uuid.UUID(str(alert_id))
+    except ValueError as exc:
+        raise NotFound("No such alert.") from exc
+    alert = alert_list(organization=organization).filter(pk=pk).first()
+    if alert is None:
+        raise NotFound("No such alert.")
+    return alert
+
+
+def _counts(budget: Budget, row: ConvertedRow) -> bool:
+    """Whether a (account, category) row is in the budget's category."""
+    category = budget.category
+    if category is None:
+        return row.category is None or row.category.primary_slug not in NOT_SPENDING
+    if row.category is None:
+        return False
+    if category.parent_id is None:
+        return row.category.primary_slug == category.slug
+    return row.category.slug == category.slug
+
+
+@dataclass(frozen=True)
+class Spend:
+    """A budget's spend over one period: exact (rounded only when shown)."""
+
+    period: Period
+    spent: Decimal  # ≥ 0, in the budget's currency, unrounded
+    rows: Sequence[ConvertedRow]  # the budget's rows (for ``unconverted``)
+
+    def rounded(self, currency: str) -> Decimal:
+        return self.spent.quantize(QUANTUM.get(currency, Decimal("0.01")))
+
+
+class RowsCache:
+    """Converted rows per (period, currency, accounts), shared by the budgets of one
+    evaluation: an organization's monthly budgets over all accounts read them once."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[Any, ...], list[ConvertedRow]] = {}
+
+    def rows(self, budget: Budget, period: Period) -> list[ConvertedRow]:
+        accounts = budget_account_pks(budget)
+        key = (period, budget.currency, accounts)
+        if key not in self._rows:
+            self._rows[key] = converted_rows(
+                organization=budget.organization,
+                span=DateRange(period.start, period.end),
+                currency=budget.currency,
+                account_pks=accounts,
+            )
+        return self._rows[key]
+
+
+def budget_account_pks(budget: Budget) -> frozenset[uuid.UUID] | None:
+    """The budget's accounts (None: every account of its organization)."""
+    pks = frozenset(account.pk for account in budget.accounts.all())
+    return pks or None
+
+
+def budget_spend(budget: Budget, day: dt.date, rows: RowsCache | None = None) -> Spend:
+    """Return the budget's spend over its period holding ``day``."""
+    period = period_containing(budget.period, budget.starts_on, day)
+    mine = [r for r in (rows or RowsCache()).rows(budget, period) if _counts(budget, r)]
+    net = sum((r.converted.spend_sum - r.converted.income_sum for r in mine), Decimal(0))
+    return Spend(period=period, spent=max(net, Decimal(0)), rows=mine)
+
+
+def crossed(budget: Budget, spent: Decimal) -> list[Decimal]:
+    """The thresholds ``spent`` (rounded, as shown) has reached."""
+    return [t for t in budget.threshold_values if spent >= t * budget.amount]
+
+
+def budget_status(*, budget: Budget, day: dt.date) -> BudgetStatus:
+    """Return the SPEC §12 status of ``budget`` in its period holding ``day``."""
+    spend = budget_spend(budget, day)
+    period, currency = spend.period, budget.currency
+    spent = spend.rounded(currency)
+    elapsed = (min(max(day, period.start), period.end) - period.start).days + 1
+    projected = spend.spent * period.days / elapsed
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "amount": format_money(budget.amount, currency),
+        "spent": format_money(spent, currency),
+        "remaining": format_money(budget.amount - spent, currency),
+        "percent": float(round(spent / budget.amount * 100, 2)),
+        "projected": format_money(projected, currency),
+        "thresholds_crossed": [float(t) for t in crossed(budget, spent)],
+        "currency": currency,
+        "unconverted": dict(unconverted_doc(spend.rows)),
+    }
+
+
+def budgets_touched(
+    *, organization_id: uuid.UUID, account_ids: Iterable[uuid.UUID] | None, today: dt.date
+) -> list[Budget]:
+    """The organization's budgets already started whose accounts include one of
+    ``account_ids`` (or every account); None: all of them."""
+    budgets = (
+        Budget.objects.filter(organization_id=organization_id, starts_on__lte=today)
+        .select_related("category", "category__parent")
+        .prefetch_related("accounts")
+    )
+    if account_ids is None:
+        return list(budgets.select_related("organization"))
+    wanted = set(account_ids)
+    return [
+        b
+        for b in budgets.select_related("organization")
+        if not b.accounts.all() or wanted & {a.pk for a in b.accounts.all()}
+    ]
