@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lucro.core.serializers import StrictJsonSerializer
@@ -37,6 +38,14 @@ class EventsField(serializers.ListField):
         super().__init__(**kwargs)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "maxLength": URL_MAX_LENGTH,
+        "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
+    }
+)
 class EndpointUrlField(serializers.CharField):
     """An endpoint URL, refused if webhooks may not be sent there (``destinations``)."""
 

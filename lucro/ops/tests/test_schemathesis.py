@@ -151,6 +151,9 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     # base differs from quote, one rate per (date, base, quote), dates up to tomorrow,
     # a number's decimal places (a JSON number's are its text's, which no keyword bounds).
     "exchange_rates_upload": "rows of an upload",
+    # Where the URL's host resolves (and, in production mode, to public addresses only).
+    "webhooks_create": "the URL's host and its addresses",
+    "webhooks_update": "the URL's host and its addresses",
 }
 # Known divergences between the schema and the behaviour, owned by another branch; each
 # names the case it excuses. Delete an entry once that branch is merged.
