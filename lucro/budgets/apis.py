@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +21,7 @@ from lucro.budgets.serializers import (
 )
 from lucro.core.openapi import (
     CURSOR_PARAM,
+    EMPTY_IS_ABSENT,
     FORBIDDEN,
     LIMIT_PARAM,
     NOT_JSON,
@@ -174,8 +176,18 @@ class AlertListApi(APIView):
     @extend_schema(
         operation_id="alerts_list",
         parameters=[
-            OpenApiParameter("budget", str, description="Only this budget's alerts (its id)."),
-            OpenApiParameter("unread", bool, description="true: unread only; false: read only."),
+            OpenApiParameter(
+                "budget",
+                OpenApiTypes.UUID,
+                description="Only this budget's alerts (its id).",
+                extensions=EMPTY_IS_ABSENT,
+            ),
+            OpenApiParameter(
+                "unread",
+                bool,
+                description="true: unread only; false: read only.",
+                extensions=EMPTY_IS_ABSENT,
+            ),
             LIMIT_PARAM,
             CURSOR_PARAM,
         ],

@@ -23,7 +23,10 @@ MAX_ACCOUNTS = 100
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "number"}, {"type": "string"}],
+        "oneOf": [
+            {"type": "number", "minimum": 0.0001, "maximum": 10},
+            {"type": "string", "pattern": r"^(10(\.0{1,4})?|[0-9](\.[0-9]{1,4})?)$"},
+        ],
         "description": "A fraction of the amount: above 0, at most 10, at most 4 decimal "
         "places (0.8 is 80 %).",
     }
@@ -69,11 +72,14 @@ class BudgetInSerializer(StrictJsonSerializer):
         required=False, help_text="The first period's first day (default: today, UTC)."
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization | None = None, **kwargs: Any) -> None:
+        # ``organization``: the caller's (accounts are looked up in it); None only when the
+        # schema is generated.
         super().__init__(*args, **kwargs)
         self.organization = organization
 
     def validate_amount(self, value: Decimal) -> Decimal:
+        assert self.organization is not None
         currency = (
             self.instance.currency if self.instance is not None else self.organization.base_currency
         )
@@ -90,6 +96,7 @@ class BudgetInSerializer(StrictJsonSerializer):
         return value
 
     def validate_accounts(self, value: list[str]) -> list[Account]:
+        assert self.organization is not None
         found = {
             a.account_id: a
             for a in Account.objects.live().filter(

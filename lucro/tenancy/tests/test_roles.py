@@ -31,6 +31,7 @@ RANGE = {"start_date": "2025-10-01", "end_date": "2025-10-31"}
 RULE = {"category": "food-and-drink-coffee", "pattern": "zzmatrix", "match_type": "contains"}
 WEBHOOK = {"url": "https://93.184.215.14/hooks", "events": ["batch.completed"]}
 FX_RATE = {"date": "2025-10-30", "base": "USD", "quote": "KES", "rate": "129.25"}
+BUDGET = {"name": "Food", "amount": "500.00", "category": "food-and-drink"}
 
 # (method, path, body or query, capability). Every API operation must be here (see below).
 OPERATIONS: list[tuple[str, str, Any, str]] = [
@@ -90,6 +91,14 @@ OPERATIONS: list[tuple[str, str, Any, str]] = [
     ("POST", f"/api/v1/webhooks/{NOWHERE}/test/", None, "configure"),
     ("GET", f"/api/v1/webhooks/{NOWHERE}/deliveries/", None, "configure"),
     ("POST", f"/api/v1/webhooks/{NOWHERE}/deliveries/{NOWHERE}/redeliver/", None, "configure"),
+    ("GET", "/api/v1/budgets/", None, "read"),
+    ("POST", "/api/v1/budgets/", BUDGET, "configure"),
+    ("GET", f"/api/v1/budgets/{NOWHERE}/", None, "read"),
+    ("PATCH", f"/api/v1/budgets/{NOWHERE}/", {"amount": "1"}, "configure"),
+    ("DELETE", f"/api/v1/budgets/{NOWHERE}/", None, "configure"),
+    ("GET", f"/api/v1/budgets/{NOWHERE}/status/", None, "read"),
+    ("GET", "/api/v1/alerts/", None, "read"),
+    ("POST", f"/api/v1/alerts/{NOWHERE}/read/", None, "categorise"),
 ]
 
 
