@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark against DATABASE_URL and print one table.
 
-Usage: python -m bench [ingest] [enrich] [summary] [currencies] [auth] [fx]
+Usage: python -m bench [ingest] [enrich] [summary] [currencies] [budgets] [auth] [fx]
 (default: all that exist)
 """
 
@@ -12,7 +12,7 @@ import sys
 
 from bench.common import BenchRow, print_table
 
-SECTIONS = ("ingest", "enrich", "summary", "currencies", "auth", "fx")
+SECTIONS = ("ingest", "enrich", "summary", "currencies", "budgets", "auth", "fx")
 
 
 def main(argv: list[str]) -> int:

@@ -100,7 +100,7 @@ def _load(organization: Any) -> str:
                 )
         write_back_pending(organization=organization)
         how = "loaded now"
-    if not ExchangeRate.objects.filter(organization__isnull=True, date=FIRST_DAY).exists():
+    if not ExchangeRate.objects.filter(organization__isnull=True, date__gte=FIRST_DAY).exists():
         call_command("load_exchange_rates", verbosity=0)
     if not ExchangeRate.objects.filter(organization=organization).exists():
         rows = []

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from lucro.budgets.models import Budget
 from lucro.budgets.periods import period_containing
-from lucro.budgets.signals import evaluation_request
+from lucro.budgets.signals import evaluation_request, evaluations_due
 from lucro.ingestion.models import Account
 
 
@@ -34,6 +34,9 @@ def _request(
     account_ids: Iterable[uuid.UUID],
     dates: tuple[dt.date, dt.date] | None,
 ) -> None:
+    account_ids = list(account_ids)
+    if evaluations_due(organization_id, account_ids):
+        return  # the queued evaluation will see this change too (a batch's next chunk)
     today = timezone.now().date()
     budgets = [
         b

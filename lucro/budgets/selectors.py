@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +22,7 @@ from lucro.budgets.periods import Period, period_containing
 from lucro.core.currencies import QUANTUM, format_money
 from lucro.core.errors import NotFound
 from lucro.reports.conversion import ConvertedRow
-from lucro.reports.queries import DateRange
+from lucro.reports.queries import CategoryFilter, DateRange
 from lucro.reports.selectors import converted_rows, unconverted_doc
 from lucro.tenancy.models import Organization
 
@@ -88,16 +89,12 @@ def alert_get(*, organization: Organization, alert_id: object) -> Alert:
     return alert
 
 
-def _counts(budget: Budget, row: ConvertedRow) -> bool:
-    """Whether a (account, category) row is in the budget's category."""
-    category = budget.category
-    if category is None:
-        return row.category is None or row.category.primary_slug not in NOT_SPENDING
-    if row.category is None:
-        return False
-    if category.parent_id is None:
-        return row.category.primary_slug == category.slug
-    return row.category.slug == category.slug
+def category_filter(budget: Budget) -> CategoryFilter:
+    """The rows a budget counts: its category's (a primary: with its detailed ones), or
+    every row but income and transfers (uncategorised spending counts)."""
+    if budget.category is None:
+        return CategoryFilter(excluded=NOT_SPENDING)
+    return CategoryFilter(slug=budget.category.slug)
 
 
 @dataclass(frozen=True)
@@ -113,23 +110,49 @@ class Spend:
 
 
 class RowsCache:
-    """Converted rows per (period, currency, accounts), shared by the budgets of one
-    evaluation: an organization's monthly budgets over all accounts read them once."""
+    """Converted rows per (period, currency), shared by the budgets of one evaluation that
+    have the same period and currency: read once per category over the accounts any of them
+    covers, then filtered by each budget's accounts and category (an organization's monthly
+    budgets read one month once). A budget alone in its period reads only its own rows,
+    added up per account in the query."""
 
-    def __init__(self) -> None:
+    def __init__(self, budgets: Iterable[tuple[Budget, Period]] = ()) -> None:
         self._rows: dict[tuple[Any, ...], list[ConvertedRow]] = {}
+        self._sharing: Counter[tuple[Any, ...]] = Counter()
+        self._accounts: dict[tuple[Any, ...], frozenset[uuid.UUID] | None] = {}
+        for budget, period in budgets:
+            key = (period, budget.currency)
+            self._sharing[key] += 1
+            mine = budget_account_pks(budget)
+            known = self._accounts.get(key, frozenset())
+            self._accounts[key] = None if mine is None or known is None else known | mine
 
     def rows(self, budget: Budget, period: Period) -> list[ConvertedRow]:
+        key = (period, budget.currency)
+        only = category_filter(budget)
         accounts = budget_account_pks(budget)
-        key = (period, budget.currency, accounts)
+        span = DateRange(period.start, period.end)
+        if self._sharing[key] < 2:
+            return converted_rows(
+                organization=budget.organization,
+                span=span,
+                currency=budget.currency,
+                account_pks=accounts,
+                categories=only,
+                by_account=True,
+            )
         if key not in self._rows:
             self._rows[key] = converted_rows(
                 organization=budget.organization,
-                span=DateRange(period.start, period.end),
+                span=span,
                 currency=budget.currency,
-                account_pks=accounts,
+                account_pks=self._accounts[key],
             )
-        return self._rows[key]
+        return [
+            r
+            for r in self._rows[key]
+            if (accounts is None or r.account_pk in accounts) and only.matches(r.category)
+        ]
 
 
 def budget_account_pks(budget: Budget) -> frozenset[uuid.UUID] | None:
@@ -141,7 +164,7 @@ def budget_account_pks(budget: Budget) -> frozenset[uuid.UUID] | None:
 def budget_spend(budget: Budget, day: dt.date, rows: RowsCache | None = None) -> Spend:
     """Return the budget's spend over its period holding ``day``."""
     period = period_containing(budget.period, budget.starts_on, day)
-    mine = [r for r in (rows or RowsCache()).rows(budget, period) if _counts(budget, r)]
+    mine = (rows or RowsCache()).rows(budget, period)
     net = sum((r.converted.spend_sum - r.converted.income_sum for r in mine), Decimal(0))
     return Spend(period=period, spent=max(net, Decimal(0)), rows=mine)
 

@@ -113,7 +113,7 @@ class BudgetInSerializer(StrictJsonSerializer):
         return list({account_id: found[account_id] for account_id in value}.values())
 
 
-class PeriodSerializer(serializers.Serializer):
+class BudgetPeriodSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
 
@@ -159,7 +159,7 @@ class UnconvertedSerializer(serializers.Serializer):
 
 
 class BudgetStatusSerializer(serializers.Serializer):
-    period = PeriodSerializer()
+    period = BudgetPeriodSerializer()
     amount = serializers.CharField()
     spent = serializers.CharField(help_text="Money out minus refunds, never below zero.")
     remaining = serializers.CharField(help_text="amount − spent (negative: overspent).")
@@ -176,7 +176,7 @@ class BudgetStatusSerializer(serializers.Serializer):
 class AlertOutSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     budget = serializers.UUIDField()
-    period = PeriodSerializer()
+    period = BudgetPeriodSerializer()
     threshold = serializers.FloatField()
     spent = serializers.CharField()
     currency = serializers.CharField()

@@ -195,17 +195,18 @@ def budgets_evaluate(
         .filter(period_start__in={p.start for p in periods.values()})
         .values_list("budget_id", "period_start", "threshold")
     )
-    rows = RowsCache()
+    pending = {
+        b.pk: [t for t in b.threshold_values if (b.pk, periods[b.pk].start, t) not in done]
+        for b in budgets
+    }
+    due = [b for b in budgets if pending[b.pk]]
+    rows = RowsCache((b, periods[b.pk]) for b in due)
     made: list[Alert] = []
-    for budget in budgets:
+    for budget in due:
         period = periods[budget.pk]
-        pending = [t for t in budget.threshold_values if (budget.pk, period.start, t) not in done]
-        if not pending:
-            continue
-        spend = budget_spend(budget, today, rows)
-        spent = spend.rounded(budget.currency)
+        spent = budget_spend(budget, today, rows).rounded(budget.currency)
         for threshold in crossed(budget, spent):
-            if threshold in pending:
+            if threshold in pending[budget.pk]:
                 alert = _alert_make(budget, period.start, period.end, threshold, spent)
                 if alert is not None:
                     made.append(alert)

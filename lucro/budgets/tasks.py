@@ -20,18 +20,15 @@ from django.conf import settings
 from django.core.cache import cache
 
 from lucro.budgets import services
+from lucro.budgets.signals import due_key
 
 logger = structlog.get_logger(__name__)
-
-
-def _key(organization_id: str, account_id: str | None) -> str:
-    return f"budgets:due:{organization_id}:{account_id or '*'}"
 
 
 @shared_task(name="lucro.budgets.evaluate")
 def evaluate_budgets(organization_id: str, account_id: str | None = None) -> int:
     try:
-        cache.delete(_key(organization_id, account_id))
+        cache.delete(due_key(organization_id, account_id))
     except Exception:  # a cache outage must not keep alerts from being made
         logger.warning("budget_debounce_unavailable", exc_info=True)
     alerts = services.budgets_evaluate(
@@ -48,7 +45,7 @@ def evaluation_requested_send(
     org, account = str(organization_id), None if account_id is None else str(account_id)
     delay = settings.BUDGET_EVALUATION_DELAY_SECONDS
     try:
-        due = not cache.add(_key(org, account), 1, timeout=max(1, int(delay * 10)))
+        due = not cache.add(due_key(org, account), 1, timeout=max(1, int(delay * 10)))
     except Exception:
         due = False  # no cache: queue every time (duplicates are harmless)
     if due:

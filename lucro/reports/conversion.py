@@ -46,6 +46,7 @@ from lucro.reports.models import UNCATEGORISED
 from lucro.reports.queries import (
     DATE_FIELD,
     UUID_FIELD,
+    CategoryFilter,
     CategoryInfo,
     DateRange,
     Totals,
@@ -110,10 +111,14 @@ class Conversion:
         account_pks: Sequence[uuid.UUID] | None = None,
         organization_id: uuid.UUID | None = None,
         by_day: bool = False,
+        categories: CategoryFilter | None = None,
+        by_account: bool = False,
     ) -> list[ConvertedRow]:
         """Return the figures per (account, category) — or per (account, day) — of span.
 
-        ``currencies`` maps every account the figures may come from to its currency."""
+        ``currencies`` maps every account the figures may come from to its currency.
+        ``categories``: only those rows; ``by_account``: one figure per account (its
+        ``category`` None), not per category (neither with ``by_day``)."""
         raise NotImplementedError
 
 
@@ -129,9 +134,12 @@ class PostgresConversion(Conversion):
         account_pks: Sequence[uuid.UUID] | None = None,
         organization_id: uuid.UUID | None = None,
         by_day: bool = False,
+        categories: CategoryFilter | None = None,
+        by_account: bool = False,
     ) -> list[ConvertedRow]:
         if not by_day:
-            return _from_vectors(span, rates, currencies)
+            return _from_vectors(span, rates, currencies, categories, by_account)
+        assert categories is None and not by_account
         union, params = rollup_union(
             span, account_pks=account_pks, organization_id=organization_id, by_date=True
         )
@@ -206,7 +214,7 @@ WITH v AS (
     SELECT v.*, %(by_day)s OR v.month < %(first_whole)s OR v.month > %(last_whole)s AS cut
     FROM reports_monthlydays v
     WHERE v.account_id = ANY(%(accounts)s::uuid[])
-      AND v.month >= %(first)s AND v.month <= %(last)s
+      AND v.month >= %(first)s AND v.month <= %(last)s AND {categories}
 )
 SELECT string_agg(int4send(array_position(%(accounts)s::uuid[], v.account_id)), ''::bytea)
            FILTER (WHERE v.amounts_wire IS NOT NULL),
@@ -246,7 +254,11 @@ JOIN unnest(%s::uuid[], %s::uuid[], %s::date[], %s::date[]) AS k(a, c, lo, hi)
 
 
 def _from_vectors(
-    span: DateRange, rates: Rates, currencies: Mapping[uuid.UUID, str]
+    span: DateRange,
+    rates: Rates,
+    currencies: Mapping[uuid.UUID, str],
+    categories: CategoryFilter | None = None,
+    by_account: bool = False,
 ) -> list[ConvertedRow]:
     """Return the figures per (account, category) of ``span`` from the day vectors.
 
@@ -289,11 +301,14 @@ def _from_vectors(
         "first_whole": first_whole,
         "last_whole": last_whole,
     }
+    only = categories or CategoryFilter()
+    vectors_sql = _VECTORS_SQL.replace("{categories}", only.sql("v.category_key", where))
     # Rows enrichment has not finished: few, read through the partial index, per day.
     inflight_params: list[Any] = []
     inflight = inflight_part(
         span, account_pks=accounts, organization_id=None, by_date=True, params=inflight_params
     )
+    inflight = f"SELECT * FROM ({inflight}) i WHERE {only.sql('i.category_key', inflight_params)}"
     connection.ensure_connection()
     raw = connection.connection
     # One round trip for the three queries (pipeline mode): the server reads the vectors
@@ -302,11 +317,12 @@ def _from_vectors(
     with (
         raw.pipeline(),
         psycopg.Cursor(raw) as vectors,
-        psycopg.Cursor(raw) as categories,
+        psycopg.Cursor(raw) as names,
         psycopg.Cursor(raw) as flying,
     ):
-        vectors.execute(_VECTORS_SQL, where, binary=True, prepare=False)
-        categories.execute(_CATEGORIES_SQL, where, prepare=False)
+        vectors.execute(vectors_sql, where, binary=True, prepare=False)
+        if not by_account:  # else: no category is shown
+            names.execute(_CATEGORIES_SQL, where, prepare=False)
         flying.execute(
             f"SELECT u.account_id, u.category_key, u.period, {_SUMS}, "
             "c.slug, c.name, p.slug, p.name "
@@ -320,7 +336,7 @@ def _from_vectors(
         fetched = vectors.fetchone()
         assert fetched is not None  # an aggregate: always one row
         infos: dict[uuid.UUID, CategoryInfo | None] = {}
-        for key, *info in categories.fetchall():
+        for key, *info in [] if by_account else names.fetchall():
             infos[uuid.UUID(key)] = _category(key, *info)
         in_flight = flying.fetchall()
     positions_, keys, offsets, spends, incomes, fails, amounts, day_counts = fetched[:8]
@@ -329,14 +345,15 @@ def _from_vectors(
     if keys:
         positions = np.frombuffer(positions_, dtype=">i4").astype(np.intp)
         n = len(positions)
-        # Rows of one (account, category) are one group: 20 bytes of position and key.
+        # Rows of one (account, category) are one group: 20 bytes of position and key
+        # (by_account: the position alone).
         ident = np.concatenate(
             [
                 positions.astype(">i4").view(np.uint8).reshape(n, 4),
-                np.frombuffer(keys, dtype=np.uint8).reshape(n, 16),
+                np.frombuffer(keys, dtype=np.uint8).reshape(n, 16)[:, : 0 if by_account else 16],
             ],
             axis=1,
-        ).view("V20")
+        ).view("V4" if by_account else "V20")
         _, firsts, numbers = np.unique(ident.reshape(n), return_index=True, return_inverse=True)
         account_currency = np.asarray([scaled.index[currencies[pk]] for pk in accounts])
         month_counts = np.stack(
@@ -362,7 +379,11 @@ def _from_vectors(
             if not figure.native.count:
                 continue  # a month of the range with no row on the range's days
             account_pk = accounts[positions[first] - 1]
-            category = infos.get(uuid.UUID(bytes=keys[16 * first : 16 * first + 16]))
+            category = (
+                None
+                if by_account
+                else infos.get(uuid.UUID(bytes=keys[16 * first : 16 * first + 16]))
+            )
             row = groups.get((account_pk, category))
             if row is None:  # the usual case: no addition needed
                 groups[(account_pk, category)] = ConvertedRow(
@@ -404,7 +425,7 @@ def _from_vectors(
             )
         )
     for account_pk, category, day, totals in per_day:
-        row = group(account_pk, category)
+        row = group(account_pk, None if by_account else category)
         row.native.add(totals)
         rate = rates.get(row.currency, {}).get(day)
         if rate is None:
@@ -452,6 +473,8 @@ class PortableConversion(Conversion):
         account_pks: Sequence[uuid.UUID] | None = None,
         organization_id: uuid.UUID | None = None,
         by_day: bool = False,
+        categories: CategoryFilter | None = None,
+        by_account: bool = False,
     ) -> list[ConvertedRow]:
         union, params = rollup_union(
             span, account_pks=account_pks, organization_id=organization_id, by_date=True
@@ -473,6 +496,10 @@ class PortableConversion(Conversion):
             sums, info = rest[:7], rest[7:]
             day = DATE_FIELD.to_python(period)
             category = _category(key, *info)
+            if categories is not None and not categories.matches(category):
+                continue
+            if by_account:
+                category = None
             account_pk = UUID_FIELD.to_python(raw_account)
             group_key = (account_pk, day) if by_day else (account_pk, category)
             row = groups.get(group_key)

@@ -104,6 +104,49 @@ class CategoryInfo:
     primary_name: str
 
 
+# The ids of the categories a slug names: itself and, for a primary, its detailed ones.
+_NAMED = (
+    "SELECT c.id FROM enrichment_category c "
+    "LEFT JOIN enrichment_category p ON p.id = c.parent_id WHERE {}"
+)
+
+
+@dataclass(frozen=True)
+class CategoryFilter:
+    """The rows of one category (``slug``: a primary and its detailed ones, or one detailed
+    category), or of every category but some primaries (``slug`` None, ``excluded``: their
+    slugs; uncategorised rows are kept)."""
+
+    slug: str | None = None
+    excluded: frozenset[str] = frozenset()
+
+    def matches(self, category: CategoryInfo | None) -> bool:
+        if self.slug is None:
+            return category is None or category.primary_slug not in self.excluded
+        return category is not None and self.slug in (category.slug, category.primary_slug)
+
+    def sql(self, column: str, params: list[Any] | dict[str, Any]) -> str:
+        """Return the condition on a category key ``column``, its parameters added to
+        ``params`` (a list: positional ``%s``; a dict: named, ``cat_slug``/``cat_excluded``)."""
+        named = isinstance(params, dict)
+        if self.slug is not None:
+            if isinstance(params, dict):
+                params["cat_slug"] = self.slug
+            else:
+                params.extend([self.slug, self.slug])
+            slug = "%(cat_slug)s" if named else "%s"
+            return f"{column} IN ({_NAMED.format(f'c.slug = {slug} OR p.slug = {slug}')})"
+        if not self.excluded:
+            return "TRUE"
+        if isinstance(params, dict):
+            params["cat_excluded"] = sorted(self.excluded)
+        else:
+            params.append(sorted(self.excluded))
+        excluded = "%(cat_excluded)s" if named else "%s"
+        query = _NAMED.format(f"coalesce(p.slug, c.slug) = ANY({excluded}::text[])")
+        return f"({column} IS NULL OR {column} NOT IN ({query}))"
+
+
 @dataclass
 class CategoryRow:
     """The totals of one account in one category (None: uncategorised)."""

@@ -29,6 +29,7 @@ from lucro.reports import responses
 from lucro.reports.cache import account_version
 from lucro.reports.conversion import ConvertedRow, Rates, conversion
 from lucro.reports.queries import (
+    CategoryFilter,
     CategoryInfo,
     DateRange,
     Totals,
@@ -457,9 +458,12 @@ def converted_rows(
     span: DateRange,
     currency: str,
     account_pks: Collection[uuid.UUID] | None = None,
+    categories: CategoryFilter | None = None,
+    by_account: bool = False,
 ) -> list[ConvertedRow]:
     """Return the organization's figures per (account, category) over ``span`` in
-    ``currency``, each day at that day's rate (``account_pks``: only those accounts).
+    ``currency``, each day at that day's rate (``account_pks``: only those accounts;
+    ``categories``: only those rows; ``by_account``: per account, ``category`` None).
 
     Read from the rollups, never from raw transactions; when every account is already in
     ``currency`` the monthly rollups answer as they are (nothing to convert).
@@ -475,20 +479,35 @@ def converted_rows(
         if account_pks is None
         else {"account_pks": list(currencies)}
     )
-    if set(currencies.values()) <= {currency, ""}:
-        # Nothing to convert: the monthly rollups answer, as for one account (SPEC §8).
-        return [
-            ConvertedRow(
+    if not set(currencies.values()) <= {currency, ""}:
+        return _converted(
+            organization,
+            span,
+            currency,
+            currencies,
+            categories=categories,
+            by_account=by_account,
+            **where,
+        )
+    # Nothing to convert: the monthly rollups answer, as for one account (SPEC §8).
+    merged: dict[tuple[uuid.UUID, CategoryInfo | None], ConvertedRow] = {}
+    for r in category_rows(span, **where):
+        if categories is not None and not categories.matches(r.category):
+            continue
+        category = None if by_account else r.category
+        row = merged.get((r.account_pk, category))
+        if row is None:
+            merged[(r.account_pk, category)] = ConvertedRow(
                 currency=currencies.get(r.account_pk) or "",
                 account_pk=r.account_pk,
-                category=r.category,
+                category=category,
                 day=None,
                 native=r.totals,
                 converted=r.totals,
             )
-            for r in category_rows(span, **where)
-        ]
-    return _converted(organization, span, currency, currencies, **where)
+        else:
+            row.native.add(r.totals)  # the same object as row.converted: added once
+    return list(merged.values())
 
 
 def organization_summary(

@@ -166,7 +166,7 @@ def test_changes_no_budget_sees_ask_for_nothing(
 
 
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_evaluations_make_each_alert_once(categories: dict[str, Category]) -> None:
     """Four threads, four connections, evaluating the same budgets at once (as four
     workers finishing chunks of one batch): each threshold's alert exists once."""

@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
+from lucro.budgets.models import Budget
+from lucro.budgets.periods import period_containing
+from lucro.budgets.selectors import RowsCache, budget_spend
 from lucro.budgets.tests.helpers import naive_spent, settle, upload
 from lucro.core.currencies import format_money
 from lucro.ingestion.models import Transaction
+from lucro.reports.selectors import unconverted_doc
 from lucro.taxonomy.models import Category
 from lucro.testing import ApiClient, make_member
 
@@ -109,6 +113,21 @@ def test_status_equals_independent_conversion(
     assert body["thresholds_crossed"] == [0.8, 1.0]
     assert body["projected"] == body["spent"]  # the period's last day
     assert body["unconverted"] == {}
+
+    # Budgets evaluated together share one read per (period, currency, accounts) and
+    # filter it by category: the same spends as each read alone.
+    budgets = list(Budget.objects.filter(organization=org))
+    food = next(b for b in budgets if b.category is not None)
+    twin = Budget.objects.create(
+        organization=org, name="All too", amount=1, currency="USD", starts_on=food.starts_on
+    )
+    budgets.append(twin)  # food, all spending on two accounts, all spending everywhere
+    together = RowsCache([(b, period_containing(b.period, b.starts_on, D(20))) for b in budgets])
+    for budget in budgets:
+        alone = budget_spend(budget, D(20))
+        shared = budget_spend(budget, D(20), together)
+        assert shared.spent == alone.spent
+        assert unconverted_doc(shared.rows) == unconverted_doc(alone.rows)
 
 
 def test_spent_is_never_negative(owner: ApiClient, categories: dict[str, Category]) -> None:
