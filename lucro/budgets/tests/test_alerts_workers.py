@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ pytestmark = [
 
 
 def test_four_workers_one_batch_each_threshold_alerted_once(
-    workers: Workers, tmp_path: Path, evaluations: list[Any]
+    workers: Workers, evaluations: list[Any]
 ) -> None:
     org = organization_get_or_create(name="Org alert workers")
     coffee = Category.objects.get(slug="food-and-drink-coffee")
@@ -58,10 +57,8 @@ def test_four_workers_one_batch_each_threshold_alerted_once(
     evaluated_inline = len(evaluations)
     env = {"MODEL_MIN_CONFIDENCE": "1.01", "BUDGET_EVALUATION_DELAY_SECONDS": "0.2"}
     workers.start(4, ENRICH_CHUNK_SIZE="250", **env)
-    housekeeping = Workers(f"{workers.queue}.housekeeping", tmp_path / "housekeeping")
-    (tmp_path / "housekeeping").mkdir()
     try:
-        housekeeping.start(2, **env)
+        workers.start(2, queue=f"{workers.queue}.housekeeping", **env)
         wait_for(lambda: settled(batch_id), 180, "the batch", workers)
         finished = time.monotonic()
         assert Batch.objects.get(pk=batch_id).status == "completed"
@@ -69,7 +66,7 @@ def test_four_workers_one_batch_each_threshold_alerted_once(
         elapsed = time.monotonic() - finished
         time.sleep(1.5)  # any late evaluation has had its chance to duplicate
     finally:
-        housekeeping.stop_all()
+        workers.stop_all()
     assert elapsed < 5
     assert len(evaluations) == evaluated_inline  # the workers evaluated, not this process
     alerts = Alert.objects.filter(budget=budget)
@@ -81,5 +78,5 @@ def test_four_workers_one_batch_each_threshold_alerted_once(
         organization=org, event_type="budget.threshold_crossed"
     )
     assert sorted(m.data["threshold"] for m in messages) == [0.25, 0.5, 0.8, 1.0]
-    logs = "".join(housekeeping.log(i) for i in range(2))
+    logs = "".join(workers.log(i) for i in (4, 5))
     assert "lucro.budgets.evaluate" in logs

@@ -43,7 +43,11 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, count: int = 1, **env: str) -> list[subprocess.Popen[bytes]]:
+    def start(
+        self, count: int = 1, *, queue: str | None = None, **env: str
+    ) -> list[subprocess.Popen[bytes]]:
+        """Start ``count`` workers on the test queue (``queue``: on one derived from it, such
+        as ``<test queue>.webhooks``, with the same settings)."""
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "lucro.enrichment.tests.worker_settings",
@@ -68,7 +72,7 @@ class Workers:
                     "--without-mingle",
                     "--without-heartbeat",
                     "-Q",
-                    self.queue,
+                    queue or self.queue,
                     "-n",
                     f"w{index}-{self.queue}@%h",
                     "-l",

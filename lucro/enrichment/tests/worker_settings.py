@@ -2,11 +2,12 @@
 
 import os
 
-# Through the environment, before the settings read it: the housekeeping queue and its
-# routes derive from the work queue exactly as in a deployment that sets CELERY_QUEUE.
+# Through the environment, before the settings read it: the housekeeping and webhooks queues
+# and their routes derive from the work queue exactly as in a deployment that sets CELERY_QUEUE.
 if os.environ.get("LUCRO_TEST_QUEUE"):
     os.environ["CELERY_QUEUE"] = os.environ["LUCRO_TEST_QUEUE"]
     os.environ.pop("CELERY_HOUSEKEEPING_QUEUE", None)
+    os.environ.pop("CELERY_WEBHOOKS_QUEUE", None)
 
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES

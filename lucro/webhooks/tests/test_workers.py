@@ -7,10 +7,6 @@ queue of its own (``<queue>.webhooks``, derived as in a deployment) and is alway
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
+from lucro.enrichment.tests.test_workers import Workers
 from lucro.tenancy.services import organization_get_or_create
 from lucro.webhooks import services, tasks
 from lucro.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -30,8 +27,6 @@ pytestmark = [
     pytest.mark.timeout(120),
     pytest.mark.usefixtures("loopback"),
 ]
-ROOT = Path(__file__).resolve().parents[3]
-CELERY = str(Path(sys.executable).parent / "celery")
 
 
 @pytest.fixture
@@ -46,52 +41,15 @@ def webhooks_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
             (delivery_id, token), countdown=countdown or None, queue=webhooks_queue
         ),
     )
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lucro.enrichment.tests.worker_settings",
-        "LUCRO_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
-        "LUCRO_TEST_QUEUE": queue,
-        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "True",
-        "WEBHOOK_RETRY_SCHEDULE": "1,1",
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop("CELERY_WEBHOOKS_QUEUE", None)
-    with log.open("wb") as handle:
-        proc = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                webhooks_queue,
-                "-n",
-                f"{queue}@%h",
-                "-l",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    pool = Workers(queue, tmp_path)
     try:
-        yield log
+        pool.start(
+            1, queue=webhooks_queue, WEBHOOK_ALLOW_PRIVATE_NETWORKS="True",
+            WEBHOOK_RETRY_SCHEDULE="1,1",
+        )  # fmt: skip
+        yield tmp_path / "worker0.log"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        pool.stop_all()
 
 
 def test_a_worker_delivers_and_retries_with_the_same_webhook_id(
