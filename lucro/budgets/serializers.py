@@ -153,7 +153,7 @@ class BudgetListOutSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last.")
 
 
-class UnconvertedSerializer(serializers.Serializer):
+class BudgetUnconvertedSerializer(serializers.Serializer):
     transaction_count = serializers.IntegerField()
     total = serializers.CharField()
 
@@ -168,7 +168,7 @@ class BudgetStatusSerializer(serializers.Serializer):
     thresholds_crossed = serializers.ListField(child=serializers.FloatField())
     currency = serializers.CharField()
     unconverted = serializers.DictField(
-        child=UnconvertedSerializer(),
+        child=BudgetUnconvertedSerializer(),
         help_text="Per currency, the rows of days without a rate (not in spent).",
     )
 

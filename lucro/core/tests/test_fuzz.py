@@ -34,6 +34,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework_simplejwt.tokens import AccessToken
 
+from lucro.budgets import services as budget_services
+from lucro.budgets.models import Alert
 from lucro.core.wsgi import charset_refusal
 from lucro.enrichment import services as enrichment_services
 from lucro.fx import services as fx_services
@@ -44,12 +46,13 @@ from lucro.tenancy.models import Role
 from lucro.tenancy.services import api_key_create, user_create
 from lucro.tenancy.tokens import session_issue
 from lucro.testing import make_batch, make_client
+from lucro.webhooks import services as webhook_services
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SEED = 20251010
 # The apps whose tables a refused request must leave untouched.
-WATCHED_APPS = ("ingestion", "enrichment", "reports", "fx")
+WATCHED_APPS = ("ingestion", "enrichment", "reports", "fx", "budgets", "webhooks")
 # HTML pages for staff, behind a session login; not part of the API.
 EXCLUDED_PREFIXES = ("admin/",)
 PROBLEM = "application/problem+json"
@@ -316,6 +319,8 @@ PEOPLE_ROUTES = (
     "api/v1/organization/",
 )
 FUZZ_PASSWORD = "fuzz passphrase long enough 42"
+# A public address (no DNS needed), as production mode would take.
+WEBHOOK_URL = "https://93.184.215.14/hooks"
 
 
 def _people(organization: Any) -> tuple[str, dict[str, str], dict[str, dict[str, Any]]]:
@@ -386,8 +391,29 @@ def _world() -> World:
         organization=api.organization,
         rates=[RateIn(dt.datetime.now(dt.UTC).date(), "USD", "KES", Decimal("129.25"))],
     )
+    # A budget with an alert, and a webhook endpoint with a delivery, for their routes.
+    budget = budget_services.budget_create(
+        organization=api.organization, name="Fuzz", amount=Decimal("500"), category=category
+    )
+    alert = Alert.objects.create(
+        organization=api.organization, budget=budget, period_start=dt.date(2025, 10, 1),
+        period_end=dt.date(2025, 10, 31), threshold=Decimal("0.8"), spent=Decimal("401"),
+        currency="USD",
+    )  # fmt: skip
+    endpoint = webhook_services.endpoint_create(
+        organization=api.organization, url=WEBHOOK_URL, events=["batch.completed"]
+    ).endpoint
+    delivery = webhook_services.endpoint_test(endpoint=endpoint)
     schema = SchemaGenerator().get_schema(request=None, public=True)
     bearer, people_paths, bodies = _people(api.organization)
+    bodies.update(
+        {
+            "budgets_create": {"name": "Food", "amount": "250.00", "category": category.slug},
+            "budgets_partial_update": {"amount": "300.00", "thresholds": [0.5, 1.0]},
+            "webhooks_create": {"url": WEBHOOK_URL, "events": ["batch.failed"]},
+            "webhooks_update": {"description": "fuzzed", "events": ["batch.completed"]},
+        }
+    )
     return World(
         # A 500 is an answer to judge, not an exception to stop at.
         client=Client(raise_request_exception=False),
@@ -397,6 +423,10 @@ def _world() -> World:
             "batch_id": batch_id,
             "rule_id": str(rule.id),
             "transaction_pk": str(rows[5].id),
+            "budget_id": str(budget.id),
+            "alert_id": str(alert.id),
+            "endpoint_id": str(endpoint.id),
+            "delivery_id": str(delivery.id),
             **people_paths,
         },
         schema=schema,
