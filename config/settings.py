@@ -416,6 +416,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No badge from the public validator service: the page makes no request off this host.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Two "status" choice sets: a batch's (and a row's) and a webhook delivery's.
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookDeliveryStatusEnum": "lucro.webhooks.models.WebhookDelivery.Status",
+        "BatchStatusEnum": ["pending", "processing", "completed", "failed"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "lucro.core.openapi.problem_media_type_hook",
