@@ -1,5 +1,6 @@
-"""Operators' view of budgets and their alerts (read-mostly: people edit budgets over the
-API or the dashboard, where the audit log names them)."""
+"""Operators' view of budgets and their alerts, read-only: people change budgets over the
+API, whose validation, audit log and alert evaluation an admin form would bypass (an
+amount of 0 saved here would make every status a division by zero)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ class BudgetAdmin(admin.ModelAdmin):
     list_filter = ("period", "currency")
     search_fields = ("name", "organization__name")
     list_select_related = ("organization", "category")
-    readonly_fields = ("currency", "created_at", "updated_at")
-    raw_id_fields = ("organization",)
-    filter_horizontal = ("accounts",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
     @admin.display(description="amount", ordering="amount")
     def money(self, budget: Budget) -> str:

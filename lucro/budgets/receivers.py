@@ -2,9 +2,10 @@
 ``BudgetsConfig.ready()``): ask for an evaluation of the budgets it can touch.
 
 Receivers run after the change committed (the owners' events are sent on commit). They
-filter cheaply — one indexed query for the organization's budgets — so that a change
-no budget can see (another organization's, an account no budget covers, dates outside
-every current period) asks for nothing.
+filter cheaply — the budgets an evaluation would read (``selectors.budgets_touched``: one
+indexed query and its accounts) — so that a change no budget can see (an account no
+budget covers, dates outside every current period) asks for nothing, and a change whose
+accounts already have an evaluation queued asks for nothing again.
 """
 
 from __future__ import annotations
@@ -17,16 +18,9 @@ from typing import Any
 from django.utils import timezone
 
 from lucro.budgets.models import Budget
-from lucro.budgets.periods import period_containing
+from lucro.budgets.selectors import budgets_touched, covers, current_period_overlaps
 from lucro.budgets.signals import evaluation_request, evaluations_due
 from lucro.ingestion.models import Account
-
-
-def _overlaps(budget: Budget, today: dt.date, dates: tuple[dt.date, dt.date] | None) -> bool:
-    if dates is None:
-        return True
-    period = period_containing(budget.period, budget.starts_on, today)
-    return dates[0] <= period.end and dates[1] >= period.start
 
 
 def _request(
@@ -37,26 +31,14 @@ def _request(
     account_ids = list(account_ids)
     if evaluations_due(organization_id, account_ids):
         return  # the queued evaluation will see this change too (a batch's next chunk)
-    today = timezone.now().date()
-    budgets = [
-        b
-        for b in Budget.objects.filter(organization_id=organization_id, starts_on__lte=today)
-        .prefetch_related("accounts")
-        .only("pk", "period", "starts_on")
-        if _overlaps(b, today, dates)
-    ]
-    if not budgets:
-        return
-    covered: set[uuid.UUID] | None = set()
-    for budget in budgets:
-        pks = {a.pk for a in budget.accounts.all()}
-        if not pks:
-            covered = None  # a budget over every account: all of them count
-            break
-        assert covered is not None
-        covered |= pks
+    budgets = budgets_touched(
+        organization_id=organization_id,
+        account_ids=account_ids,
+        today=timezone.now().date(),
+        dates=dates,
+    )
     for account_id in account_ids:
-        if covered is None or account_id in covered:
+        if any(covers(b, account_id) for b in budgets):
             evaluation_request(organization_id=organization_id, account_id=account_id)
 
 
@@ -93,6 +75,6 @@ def rates_changed_evaluate(
     for org in {
         b.organization_id
         for b in budgets.only("organization_id", "period", "starts_on")
-        if _overlaps(b, today, dates)
+        if current_period_overlaps(b, today, dates)
     }:
         evaluation_request(organization_id=org, account_id=None)

@@ -194,21 +194,41 @@ def budget_status(*, budget: Budget, day: dt.date) -> BudgetStatus:
     }
 
 
+def current_period_overlaps(
+    budget: Budget, today: dt.date, dates: tuple[dt.date, dt.date] | None
+) -> bool:
+    """Whether days ``dates`` (first, last; None: unknown, any) reach the budget's period
+    holding ``today``."""
+    if dates is None:
+        return True
+    period = period_containing(budget.period, budget.starts_on, today)
+    return dates[0] <= period.end and dates[1] >= period.start
+
+
+def covers(budget: Budget, account_id: uuid.UUID) -> bool:
+    """Whether the budget counts the account (a budget without accounts counts all)."""
+    accounts = budget_account_pks(budget)
+    return accounts is None or account_id in accounts
+
+
 def budgets_touched(
-    *, organization_id: uuid.UUID, account_ids: Iterable[uuid.UUID] | None, today: dt.date
+    *,
+    organization_id: uuid.UUID,
+    account_ids: Iterable[uuid.UUID] | None,
+    today: dt.date,
+    dates: tuple[dt.date, dt.date] | None = None,
 ) -> list[Budget]:
-    """The organization's budgets already started whose accounts include one of
-    ``account_ids`` (or every account); None: all of them."""
+    """The organization's budgets already started that count one of ``account_ids`` (None:
+    any account) and whose current period ``dates`` reach (None: any)."""
     budgets = (
         Budget.objects.filter(organization_id=organization_id, starts_on__lte=today)
-        .select_related("category", "category__parent")
+        .select_related("organization", "category", "category__parent")
         .prefetch_related("accounts")
     )
-    if account_ids is None:
-        return list(budgets.select_related("organization"))
-    wanted = set(account_ids)
+    wanted = None if account_ids is None else set(account_ids)
     return [
         b
-        for b in budgets.select_related("organization")
-        if not b.accounts.all() or wanted & {a.pk for a in b.accounts.all()}
+        for b in budgets
+        if current_period_overlaps(b, today, dates)
+        and (wanted is None or any(covers(b, a) for a in wanted))
     ]

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lucro.audit.services import audit_record
-from lucro.budgets.models import Alert, Budget
+from lucro.budgets.models import DEFAULT_THRESHOLDS, Alert, Budget
 from lucro.budgets.periods import period_containing
 from lucro.budgets.selectors import (
     RowsCache,
@@ -117,7 +117,7 @@ def alert_mark_read(*, alert: Alert) -> Alert:
 
 def _thresholds(values: Iterable[Decimal] | None) -> list[str]:
     if values is None:
-        return ["0.8", "1.0"]
+        return list(DEFAULT_THRESHOLDS)
     return [str(v) for v in sorted(set(Decimal(v) for v in values))]
 
 

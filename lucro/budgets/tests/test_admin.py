@@ -34,7 +34,11 @@ def test_budget_and_alert_pages(admin_client: Client) -> None:
     page = admin_client.get("/admin/budgets/budget/")
     assert page.status_code == 200
     assert "500.00 KES" in page.content.decode()  # money as people read it
-    assert admin_client.get(f"/admin/budgets/budget/{budget.pk}/change/").status_code == 200
+    # Read-only: changes go through the API (validation, audit, evaluation).
+    detail = admin_client.get(f"/admin/budgets/budget/{budget.pk}/change/")
+    assert detail.status_code == 200
+    assert 'name="amount"' not in detail.content.decode()
+    assert admin_client.get("/admin/budgets/budget/add/").status_code == 403
     alerts = admin_client.get("/admin/budgets/alert/")
     assert alerts.status_code == 200
     assert "401.50 KES" in alerts.content.decode()
