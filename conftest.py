@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lucro.testing import ApiClient, make_client
+from lucro.testing import ApiClient, make_client, snapshots_keep, snapshots_restore
 
 
 @pytest.hookimpl(trylast=True)
@@ -28,6 +28,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     which need nothing seeded.
     """
     items.sort(key=_run_order)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Hand the serialized-rollback snapshot to this context's connections (see
+    ``lucro.testing.snapshots_restore``: a browser test's module leaves others behind)."""
+    snapshots_restore()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    snapshots_keep()
 
 
 def _run_order(item: pytest.Item) -> tuple[int, int]:

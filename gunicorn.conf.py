@@ -48,10 +48,14 @@ def on_starting(server: object) -> None:
 
 
 def post_worker_init(worker: object) -> None:
-    """The app is loaded: keep its objects out of full GC passes; answer the probe port."""
+    """The app is loaded: keep its objects out of full GC passes; warm the health checks
+    (their first round opens their connections, before the first probe asks); answer the
+    probe port."""
+    from lucro.ops.health import health_warm
     from lucro.ops.runtime import gc_freeze
 
     gc_freeze()
+    health_warm()
     if _probe_listener is not None:
         from lucro.ops.probes import probe_server_start
 

@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark against DATABASE_URL and print one table.
 
 Usage: python -m bench [ingest] [enrich] [summary] [currencies] [budgets] [auth] [fx]
+[graphql] [dashboard]
 (default: all that exist)
 """
 
@@ -12,7 +13,17 @@ import sys
 
 from bench.common import BenchRow, print_table
 
-SECTIONS = ("ingest", "enrich", "summary", "currencies", "budgets", "auth", "fx")
+SECTIONS = (
+    "ingest",
+    "enrich",
+    "summary",
+    "currencies",
+    "budgets",
+    "auth",
+    "fx",
+    "graphql",
+    "dashboard",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "lucro.reports",
     "lucro.webhooks",
     "lucro.budgets",
+    "lucro.graphql_api",
     "lucro.ops",
+    "lucro.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx for the dashboard's partial answers (lucro.dashboard).
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -376,6 +380,12 @@ if not 0 <= BUDGET_EVALUATION_DELAY_SECONDS <= 4:  # an alert is due within 5 s 
     raise ImproperlyConfigured("BUDGET_EVALUATION_DELAY_SECONDS must be between 0 and 4.")
 REPORT_CACHE_TIMEOUT = env_int("REPORT_CACHE_TIMEOUT", 3600, minimum=1)
 
+# GraphQL (SPEC §14; lucro/graphql_api): GraphiQL on GET, the deepest query accepted, and
+# introspection (the SDL is committed, so production clients need none of it).
+GRAPHQL_IDE = env_bool("GRAPHQL_IDE", DEBUG)
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8, minimum=2, maximum=32)
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG or GRAPHQL_IDE)
+
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
@@ -471,6 +481,17 @@ RATE_LIMIT_BACKEND = env_str(
 # 0: the client is REMOTE_ADDR (X-Forwarded-For, which a caller can write, is ignored).
 # Behind one proxy every caller would otherwise share its address, and its login limit.
 RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0, minimum=0)
+# The dashboard's session login (SPEC §15): its cookies go over HTTPS only outside
+# development, are never readable by scripts (htmx sends the CSRF token from the page), and
+# are not sent on cross-site requests other than top-level navigation.
+LOGIN_URL = "/app/login/"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 PASSWORD_HASHERS = [
     # Argon2id first: new and changed passwords use it; older PBKDF2 hashes (operators made
     # with createsuperuser before) still verify and are upgraded at their next login.

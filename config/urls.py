@@ -10,10 +10,13 @@ api_v1 = [
     path("", include("lucro.fx.urls")),
     path("", include("lucro.webhooks.urls")),
     path("", include("lucro.budgets.urls")),
+    path("", include("lucro.graphql_api.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The web dashboard for people (SPEC §15).
+    path("app/", include("lucro.dashboard.urls")),
     path("api/v1/", include(api_v1)),
     # The unversioned paths existing integrations already use.
     path("api/", include("lucro.ingestion.urls_legacy")),

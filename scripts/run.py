@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -53,6 +54,51 @@ def demo_key() -> str:
     return key
 
 
+DEMO_EMAIL = "demo@example.com"
+
+
+def _manage(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def demo_user() -> tuple[str, str]:
+    """Return the demo organization's dashboard login (an owner), creating it once; its
+    generated password is kept in var/demo-user-password, like the demo key."""
+    path = Path(os.environ.get("LUCRO_VAR_DIR", ROOT / "var")) / "demo-user-password"
+    check = (
+        "import sys\nfrom lucro.tenancy.models import User\n"
+        f"user = User.objects.filter(username={DEMO_EMAIL!r}).first()\n"
+        "sys.exit(0 if user and user.check_password(sys.stdin.readline().strip()) else 1)"
+    )
+    if path.exists():
+        password = path.read_text().strip()
+        if _manage("shell", "-c", check, stdin=password + "\n").returncode == 0:
+            return DEMO_EMAIL, password
+    password = secrets.token_urlsafe(18)
+    made = _manage(
+        "create_user", "--email", DEMO_EMAIL, "--org", "demo", "--role", "owner",
+        "--name", "Demo", "--password-stdin", stdin=password + "\n",
+    )  # fmt: skip
+    if made.returncode != 0:
+        # The user exists from an earlier run whose password file is gone: set a new one.
+        reset = (
+            "import sys\nfrom lucro.tenancy.models import User\n"
+            f"user = User.objects.get(username={DEMO_EMAIL!r})\n"
+            "user.set_password(sys.stdin.readline().strip())\nuser.save()"
+        )
+        _manage("shell", "-c", reset, stdin=password + "\n").check_returncode()
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return DEMO_EMAIL, password
+
+
 def housekeeping_queue() -> str:
     """Return the housekeeping queue the settings derive (from CELERY_QUEUE by default)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -94,6 +140,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     args = parser.parse_args()
     key = demo_key()
+    email, password = demo_user()
     commands = {
         "web": [
             str(BIN / "gunicorn"),
@@ -125,6 +172,7 @@ def main() -> int:
 Lucro is starting: web, worker, housekeeping (with beat), webhooks.
   API:      {url}/api/v1/
   Docs:     {url}/api/v1/docs/
+  Dashboard: {url}/app/  (log in as {email}, password {password}; kept in var/demo-user-password)
   Admin:    {url}/admin/  (create a user: .venv/bin/python manage.py createsuperuser)
   Demo key: {key}
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from lucro.budgets.models import Alert, Budget
-from lucro.core.currencies import format_money
+from lucro.core.currencies import money_display
 
 
 @admin.register(Budget)
@@ -26,7 +26,7 @@ class BudgetAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="amount")
     def money(self, budget: Budget) -> str:
-        return f"{format_money(budget.amount, budget.currency)} {budget.currency}"
+        return money_display(budget.amount, budget.currency)
 
 
 @admin.register(Alert)
@@ -38,7 +38,7 @@ class AlertAdmin(admin.ModelAdmin):
 
     @admin.display(description="spent", ordering="spent")
     def money(self, alert: Alert) -> str:
-        return f"{format_money(alert.spent, alert.currency)} {alert.currency}"
+        return money_display(alert.spent, alert.currency)
 
     # Made by evaluations only (exactly one per budget, period and threshold).
     def has_add_permission(self, request: HttpRequest) -> bool:

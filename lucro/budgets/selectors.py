@@ -23,7 +23,7 @@ from lucro.core.currencies import QUANTUM, format_money
 from lucro.core.errors import NotFound
 from lucro.reports.conversion import ConvertedRow
 from lucro.reports.queries import CategoryFilter, DateRange
-from lucro.reports.selectors import converted_rows, unconverted_doc
+from lucro.reports.selectors import account_currencies, converted_rows, unconverted_doc
 from lucro.tenancy.models import Organization
 
 # "All spending" leaves these primary categories out (SPEC §12): money moved, not spent.
@@ -64,6 +64,7 @@ def budget_get(*, organization: Organization, budget_id: object) -> Budget:
     budget = budget_list(organization=organization).filter(pk=pk).first()
     if budget is None:
         raise NotFound("No such budget.")
+    budget.organization = organization  # its status reads it: no second query for it
     return budget
 
 
@@ -118,6 +119,8 @@ class RowsCache:
 
     def __init__(self, budgets: Iterable[tuple[Budget, Period]] = ()) -> None:
         self._rows: dict[tuple[Any, ...], list[ConvertedRow]] = {}
+        # The organization's live accounts, read once for every budget of the evaluation.
+        self._live: dict[uuid.UUID, str] | None = None
         self._sharing: Counter[tuple[Any, ...]] = Counter()
         self._accounts: dict[tuple[Any, ...], frozenset[uuid.UUID] | None] = {}
         for budget, period in budgets:
@@ -132,6 +135,8 @@ class RowsCache:
         only = category_filter(budget)
         accounts = budget_account_pks(budget)
         span = DateRange(period.start, period.end)
+        if self._live is None and sum(self._sharing.values()) > 1:
+            self._live = account_currencies(organization=budget.organization)
         if self._sharing[key] < 2:
             return converted_rows(
                 organization=budget.organization,
@@ -140,6 +145,7 @@ class RowsCache:
                 account_pks=accounts,
                 categories=only,
                 by_account=True,
+                live=self._live,
             )
         if key not in self._rows:
             self._rows[key] = converted_rows(
@@ -147,6 +153,7 @@ class RowsCache:
                 span=span,
                 currency=budget.currency,
                 account_pks=self._accounts[key],
+                live=self._live,
             )
         return [
             r
@@ -232,3 +239,16 @@ def budgets_touched(
         if current_period_overlaps(b, today, dates)
         and (wanted is None or any(covers(b, a) for a in wanted))
     ]
+
+
+def budget_history(*, budget: Budget, today: dt.date, periods: int) -> list[BudgetStatus]:
+    """Return the status of up to ``periods`` periods before the one holding ``today``,
+    newest first (none before the budget starts): each one is ``budget_status`` of a day
+    of that period, as GET …/status/?date= answers it."""
+    history: list[BudgetStatus] = []
+    day = period_containing(budget.period, budget.starts_on, today).start
+    while len(history) < periods and day > budget.starts_on:
+        day -= dt.timedelta(days=1)
+        history.append(budget_status(budget=budget, day=day))
+        day = dt.date.fromisoformat(history[-1]["period"]["start"])
+    return history

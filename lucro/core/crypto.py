@@ -149,6 +149,15 @@ def decrypt(token: str, *, stored_key_id: str | None = None) -> str:
         raise _undecryptable(stored_key_id) from None
 
 
+@dataclass(frozen=True)
+class ReencryptChunk:
+    """What one chunk of a key rotation did (each owner app re-encrypts its own rows)."""
+
+    reencrypted: int
+    last: Any  # the chunk's last primary key (the next chunk starts after it); None: done
+    skipped: int  # rows of the chunk's range another transaction held
+
+
 def reencrypt(token: str, *, stored_key_id: str | None = None) -> str:
     """Return ``token`` encrypted under the primary key (Fernet keeps its timestamp)."""
     try:

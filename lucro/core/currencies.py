@@ -49,3 +49,16 @@ def format_money(amount: Decimal, currency: str) -> str:
     """
     rounded = amount.quantize(QUANTUM.get(currency, Decimal("0.01")))
     return str(rounded.copy_abs() if rounded.is_zero() else rounded)
+
+
+def money_display(amount: Decimal | str | int, currency: str | None) -> str:
+    """Return ``amount`` as people read it: the currency's minor units, thousands grouped,
+    and the code ("-1,234.56 USD", "1,500 JPY"); the one format of every page and the admin.
+
+    ``amount`` may be a decimal string as the reports return them. No code (an account
+    before its first transaction): the number alone, at two places.
+    """
+    value = Decimal(amount)
+    rounded = Decimal(format_money(value, currency or ""))
+    text = f"{rounded:,}"
+    return f"{text} {currency}" if currency else text

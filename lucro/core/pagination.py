@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db import connections
+from django.db.models import Field, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.request import Request
 
 from lucro.core.errors import ValidationFailed
@@ -27,6 +29,8 @@ from lucro.core.params import ascii_int, cursor_decode, cursor_encode, iso_date,
 MIN_LIMIT = 1
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+# The most parts a page is merged from (Keyset.page); more, and one query reads them all.
+MAX_PARTS = 64
 
 LIMIT_ERROR = {
     "pointer": "/limit",
@@ -90,6 +94,8 @@ class Page(Generic[T]):
 
     results: list[T]
     next_cursor: str | None
+    # Each row's own cursor, in order, when asked for (GraphQL's edges carry one each).
+    cursors: tuple[str, ...] = ()
 
 
 class Keyset:
@@ -122,17 +128,76 @@ class Keyset:
         cursor = params.get("cursor")
         return PageParams(limit, self._decode(cursor) if cursor else None)
 
-    def page(self, queryset: QuerySet[M], params: PageParams) -> Page[M]:
-        """Return the page of ``queryset`` that ``params`` asks for, in keyset order."""
+    def page(
+        self,
+        queryset: QuerySet[M],
+        params: PageParams,
+        *,
+        cursors: bool = False,
+        parts: tuple[str, Sequence[Any]] | None = None,
+    ) -> Page[M]:
+        """Return the page of ``queryset`` that ``params`` asks for, in keyset order
+        (``cursors``: with each row's cursor, not only the next page's).
+
+        ``parts`` (a field and its values, e.g. an organization's account keys) keeps the
+        rows with one of those values, and says that an index leads with the field: the
+        page is then read as the first rows of each part, merged (``UNION ALL`` of one short
+        index walk per value, on databases that allow a LIMIT in each part). Without it,
+        a list over the whole organization read and sorted all of its rows to return the
+        newest 101 (2.6 s on a 1 000 000-row organization; 50 ms merged).
+        """
         sign = "-" if self.descending else ""
-        rows = queryset.order_by(*(f"{sign}{key.field}" for key in self.keys))
+        order = [f"{sign}{key.field}" for key in self.keys]
+        rows = queryset.order_by(*order)
         if params.after is not None:
             rows = rows.filter(self._after(params.after))
         # One row more than asked tells whether a next page exists, without a COUNT.
-        found = list(rows[: params.limit + 1])
+        limit = params.limit + 1
+        if parts is not None:
+            field, values = parts
+            merged = connections[rows.db].features.supports_slicing_ordering_in_compound
+            if len(values) == 1:
+                rows = rows.filter(**{field: values[0]})
+            elif merged and 1 < len(values) <= MAX_PARTS:
+                # Each part by its one value only: with the list too, the planner took a
+                # part for a row or two and sorted all of its rows instead of walking them.
+                # The parts read keys only and are merged in keyset order to the page's
+                # ``limit`` keys; only those rows are then read, with their joins (read for
+                # every part's keys, 5 accounts × 101 rows, the joins cost 10 ms).
+                rows = rows.filter(pk__in=self._merged(rows, field, values, limit))
+            else:
+                rows = rows.filter(**{f"{field}__in": list(values)})
+        found = list(rows[:limit])
         results = found[: params.limit]
         more = len(found) > params.limit
-        return Page(results, self._encode(results[-1]) if more else None)
+        each = tuple(self._encode(row) for row in results) if cursors else ()
+        return Page(results, self._encode(results[-1]) if more else None, each)
+
+    def _merged(self, rows: QuerySet[M], field: str, values: Sequence[Any], limit: int) -> RawSQL:
+        """The first ``limit`` primary keys, in keyset order, of the rows with one of
+        ``values`` of ``field``: each value's first ``limit`` keys (one index walk each,
+        ``UNION ALL``), merged and cut in SQL, as a subquery."""
+        meta = rows.model._meta
+        names = [key.field for key in self.keys]
+        if meta.pk.name not in names:
+            names.append(meta.pk.name)
+        heads = [rows.filter(**{field: value}).values(*names)[:limit] for value in values]
+        sql, params = heads[0].union(*heads[1:], all=True).query.sql_with_params()
+        quote = connections[rows.db].ops.quote_name
+
+        def column(name: str) -> str:
+            found = meta.get_field(name)
+            assert isinstance(found, Field) and found.column, name  # a plain column
+            return quote(found.column)
+
+        direction = "DESC" if self.descending else "ASC"
+        order = ", ".join(f"u.{column(key.field)} {direction}" for key in self.keys)
+        # Only quoted column names and Django's own compiled SQL are spliced; every value is
+        # a parameter.
+        return RawSQL(  # noqa: S611
+            f"SELECT u.{column(meta.pk.name)} FROM ({sql}) u ORDER BY {order} LIMIT %s",
+            (*params, limit),
+        )
 
     def _after(self, values: tuple[Any, ...]) -> Q:
         """Return the rows after ``values``: (a < x) or (a = x and b < y) or …"""

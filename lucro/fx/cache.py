@@ -24,11 +24,15 @@ def _get(key: str) -> int:
 
 
 def fx_version(organization_id: uuid.UUID | str | None) -> str:
-    """Return the version of the rates the organization sees (the shared rates' if None)."""
-    shared = _get(_version_key(None))
+    """Return the version of the rates the organization sees (the shared rates' if None).
+
+    One round trip to the cache (both versions at once): every converted report asks."""
+    shared_key = _version_key(None)
     if organization_id is None:
-        return str(shared)
-    return f"{shared}.{_get(_version_key(organization_id))}"
+        return str(_get(shared_key))
+    own_key = _version_key(organization_id)
+    found = cache.get_many([shared_key, own_key])
+    return f"{int(found.get(shared_key, 0))}.{int(found.get(own_key, 0))}"
 
 
 def fx_bump(organization_id: uuid.UUID | str | None) -> None:

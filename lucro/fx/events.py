@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+import structlog
 from django.db import transaction
 from django.dispatch import Signal
 
@@ -23,6 +24,8 @@ from lucro.fx.cache import fx_bump
 # dates of the rows written).
 rates_changed = Signal()
 
+logger = structlog.get_logger(__name__)
+
 
 def rates_changed_publish(
     *,
@@ -30,12 +33,20 @@ def rates_changed_publish(
     currencies: Iterable[str],
     dates: tuple[dt.date, dt.date],
 ) -> None:
-    """On commit: bump the rates' cache version (``fx_version``), then send ``rates_changed``.
+    """Bump the rates' cache version (``fx_version``) now and on commit, then send
+    ``rates_changed`` on commit.
 
-    Two callbacks, both robust: a cache that is down does not keep receivers from hearing
-    of the change, and a failing receiver does not undo the bump.
+    The bump now makes the writer's own transaction, and anything run inside it, read the
+    new rates (a cache keyed by the old version would not serve them); the bump on commit
+    retires whatever another process computed from the old rows in between. Callbacks
+    are robust: a cache that is down does not keep receivers from hearing of the change,
+    and a failing receiver does not undo the bump.
     """
     codes = frozenset(currencies)
+    try:
+        fx_bump(organization_id)
+    except Exception:  # the cache is unreachable: the bump on commit tries again
+        logger.warning("fx_version_bump_failed", organization_id=str(organization_id))
     transaction.on_commit(lambda: fx_bump(organization_id), robust=True)
     transaction.on_commit(
         lambda: rates_changed.send(

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from lucro.audit.services import audit_record
+from lucro.core.currencies import money_display
 from lucro.core.errors import ApplicationError
 from lucro.ingestion import transitions
 from lucro.ingestion.models import Account, Batch, IngestionStatus, Transaction
@@ -239,6 +240,10 @@ class BatchAdmin(admin.ModelAdmin):
         return False
 
 
+# What the integration sent, the amount as people read it (minor units and the code).
+_CONTENT_SHOWN: tuple[str, ...] = tuple("money" if f == "amount" else f for f in CONTENT_FIELDS)
+
+
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
     """Fast on millions of rows: no full COUNT(*), one query per page with its joins."""
@@ -247,8 +252,7 @@ class TransactionAdmin(admin.ModelAdmin):
         "transaction_id",
         "account_external_id",
         "date",
-        "amount",
-        "currency",
+        "money",
         "description",
         "merchant_name",
         "category",
@@ -278,7 +282,7 @@ class TransactionAdmin(admin.ModelAdmin):
         "batch",
         "transaction_id",
         "currency",
-        *CONTENT_FIELDS,  # what the integration sent
+        *_CONTENT_SHOWN,  # what the integration sent
         "category",
         "category_source",
         "category_rule_id",
@@ -295,11 +299,15 @@ class TransactionAdmin(admin.ModelAdmin):
     )
     # Everything the integration sent, and the pipeline's own bookkeeping, is read-only;
     # an operator may only correct the category (which makes it a manual one).
-    readonly_fields = tuple(f for f in fields if f != "category")
+    readonly_fields = tuple(str(f) for f in fields if f != "category")
 
     @admin.display(description="account", ordering="account__account_id")
     def account_external_id(self, obj: Transaction) -> str:
         return obj.account.account_id
+
+    @admin.display(description="amount", ordering="amount")
+    def money(self, obj: Transaction) -> str:
+        return money_display(obj.amount, obj.currency)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

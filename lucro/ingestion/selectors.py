@@ -5,8 +5,15 @@ from typing import Any
 
 from django.db.models import Count
 
+from lucro.core import crypto
 from lucro.core.errors import NotFound
-from lucro.ingestion.models import Batch, IngestionStatus, Transaction, batch_location
+from lucro.ingestion.models import (
+    Account,
+    Batch,
+    IngestionStatus,
+    Transaction,
+    batch_location,
+)
 from lucro.tenancy.models import Organization
 
 
@@ -47,6 +54,12 @@ def batch_detail(*, organization: Organization, batch_id: str) -> dict[str, Any]
     return _batch_document(batch_get(organization=organization, batch_id=batch_id))
 
 
+def batch_recent(*, organization: Organization, limit: int) -> list[dict[str, Any]]:
+    """Return the status documents of the organization's ``limit`` newest batches."""
+    batches = Batch.objects.filter(organization=organization).order_by("-received_at")
+    return [_batch_document(batch) for batch in batches[:limit]]
+
+
 def batch_document(*, batch_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]] | None:
     """Return a batch's organization id and status document, or None if it is gone.
 
@@ -80,3 +93,12 @@ def _batch_document(batch: Batch) -> dict[str, Any]:
         "scope": batch.scope,
         "links": {"self": batch_location(batch.id)},
     }
+
+
+def accounts_under_old_keys() -> int:
+    """Return how many account numbers are stored under a key other than the primary."""
+    return (
+        Account.objects.filter(account_number_encrypted__isnull=False)
+        .exclude(account_number_key=crypto.primary_key_id())
+        .count()
+    )

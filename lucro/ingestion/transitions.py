@@ -445,14 +445,7 @@ def batch_retry_failed(*, batch: Batch) -> int:
 # --- Field keys ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReencryptChunk:
-    reencrypted: int
-    last: uuid.UUID | None  # the chunk's last account (the next chunk starts after it)
-    skipped: int  # rows of the chunk's range another transaction held
-
-
-def accounts_reencrypt_chunk(*, after: uuid.UUID | None, limit: int) -> ReencryptChunk:
+def accounts_reencrypt_chunk(*, after: uuid.UUID | None, limit: int) -> crypto.ReencryptChunk:
     """Re-encrypt under the primary key up to ``limit`` account numbers stored under another.
 
     One transaction per chunk, so an interrupted rotation keeps what it did and a rerun
@@ -470,7 +463,7 @@ def accounts_reencrypt_chunk(*, after: uuid.UUID | None, limit: int) -> Reencryp
     with transaction.atomic():
         candidates = list(todo.order_by("pk").values_list("pk", flat=True)[:limit])
         if not candidates:
-            return ReencryptChunk(0, None, 0)
+            return crypto.ReencryptChunk(0, None, 0)
         rows = list(
             todo.filter(pk__in=candidates)
             .select_for_update(skip_locked=True)
@@ -493,7 +486,7 @@ def accounts_reencrypt_chunk(*, after: uuid.UUID | None, limit: int) -> Reencryp
                     "account_number_key = %s WHERE id = %s",
                     params,
                 )
-    return ReencryptChunk(len(rows), candidates[-1], len(candidates) - len(rows))
+    return crypto.ReencryptChunk(len(rows), candidates[-1], len(candidates) - len(rows))
 
 
 # --- Re-categorisation jobs --------------------------------------------------------------

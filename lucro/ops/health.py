@@ -228,17 +228,40 @@ def health_verdict() -> tuple[bool, dict[str, str]]:
     """Return the node's health, checked at most once per ``HEALTH_CACHE_SECONDS``.
 
     The verdict is stamped when its round ends, so a slow round is still reused for the
-    whole TTL. Probes that arrive during a round wait for it (at most the check budget).
+    whole TTL. A probe that finds the verdict expired runs the next round and waits for it
+    (at most the check budget). Probes that arrive while that round runs answer with the
+    previous verdict if it is at most one TTL plus one check budget old, instead of queueing
+    behind the round; without one (the first round of a process), they wait for it.
     """
     global _verdict
     ttl: float = settings.HEALTH_CACHE_SECONDS
     if ttl <= 0:
         return health_report()
-    with _verdict_lock:
+    last = _verdict
+    if last is not None and time.monotonic() - last[0] < ttl:
+        return last[1], dict(last[2])
+    if not _verdict_lock.acquire(blocking=False):
+        if last is not None and time.monotonic() - last[0] < ttl + settings.HEALTH_CHECK_TIMEOUT:
+            return last[1], dict(last[2])  # a round is running: the one before it
+        _verdict_lock.acquire()
+    try:
         if _verdict is None or time.monotonic() - _verdict[0] >= ttl:
             ok, checks = health_report()
             _verdict = (time.monotonic(), ok, checks)
         return _verdict[1], dict(_verdict[2])
+    finally:
+        _verdict_lock.release()
+
+
+def health_warm() -> threading.Thread:
+    """Run a first round in the background (a server worker that has just started).
+
+    The first round opens every kept connection; run by the first probe instead, under load
+    (a worker recycled by ``max_requests`` on a busy node), it is the slowest probe of all.
+    """
+    thread = threading.Thread(target=health_verdict, name="health-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def health_reset(timeout: float = 5.0) -> None:

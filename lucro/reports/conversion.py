@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -113,12 +113,14 @@ class Conversion:
         by_day: bool = False,
         categories: CategoryFilter | None = None,
         by_account: bool = False,
+        scale: Callable[[], ScaledRates] | None = None,
     ) -> list[ConvertedRow]:
         """Return the figures per (account, category) — or per (account, day) — of span.
 
         ``currencies`` maps every account the figures may come from to its currency.
         ``categories``: only those rows; ``by_account``: one figure per account (its
-        ``category`` None), not per category (neither with ``by_day``)."""
+        ``category`` None), not per category (neither with ``by_day``). ``scale``: the
+        rates of ``span`` as ``ScaledRates``, when the caller keeps them (``rateblocks``)."""
         raise NotImplementedError
 
 
@@ -136,9 +138,10 @@ class PostgresConversion(Conversion):
         by_day: bool = False,
         categories: CategoryFilter | None = None,
         by_account: bool = False,
+        scale: Callable[[], ScaledRates] | None = None,
     ) -> list[ConvertedRow]:
         if not by_day:
-            return _from_vectors(span, rates, currencies, categories, by_account)
+            return _from_vectors(span, rates, currencies, categories, by_account, scale)
         assert categories is None and not by_account
         union, params = rollup_union(
             span, account_pks=account_pks, organization_id=organization_id, by_date=True
@@ -259,6 +262,7 @@ def _from_vectors(
     currencies: Mapping[uuid.UUID, str],
     categories: CategoryFilter | None = None,
     by_account: bool = False,
+    scale: Callable[[], ScaledRates] | None = None,
 ) -> list[ConvertedRow]:
     """Return the figures per (account, category) of ``span`` from the day vectors.
 
@@ -332,7 +336,7 @@ def _from_vectors(
             inflight_params,
             prepare=False,
         )
-        scaled = ScaledRates.build(sources, span.start, days)
+        scaled = scale() if scale is not None else ScaledRates.build(sources, span.start, days)
         fetched = vectors.fetchone()
         assert fetched is not None  # an aggregate: always one row
         infos: dict[uuid.UUID, CategoryInfo | None] = {}
@@ -475,6 +479,7 @@ class PortableConversion(Conversion):
         by_day: bool = False,
         categories: CategoryFilter | None = None,
         by_account: bool = False,
+        scale: Callable[[], ScaledRates] | None = None,
     ) -> list[ConvertedRow]:
         union, params = rollup_union(
             span, account_pks=account_pks, organization_id=organization_id, by_date=True

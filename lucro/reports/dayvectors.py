@@ -139,6 +139,31 @@ class ScaledRates:
             complete=not missing.any(),
         )
 
+    def window(self, offset: int, days: int) -> ScaledRates:
+        """Return the rates of the ``days`` days from day ``offset`` of this range.
+
+        Copies (a few hundred kB at most), with zeros outside the window again: a month's
+        days outside the range must multiply by nothing. Each currency keeps its power of
+        ten (any power its rates are integers over will do).
+        """
+        if offset < 0 or offset + days > self.masks.shape[1] - 2 * DAYS:
+            raise ValueError("the window is not within the range")
+        inside = slice(DAYS + offset, DAYS + offset + days)
+        currencies = []
+        for scaled in self.currencies:
+            limbs = np.zeros((days + 2 * DAYS, scaled.limbs.shape[1]), dtype=np.int64)
+            limbs[DAYS : DAYS + days] = scaled.limbs[inside]
+            currencies.append(CurrencyRates(scaled.power, limbs, scaled.identity))
+        masks = np.zeros((self.masks.shape[0], days + 2 * DAYS, 2), dtype=np.int64)
+        masks[:, DAYS : DAYS + days] = self.masks[:, inside]
+        return ScaledRates(
+            start=self.start + dt.timedelta(days=offset),
+            index=self.index,
+            currencies=currencies,
+            masks=masks,
+            complete=not masks[:, :, 1].any(),
+        )
+
 
 @dataclass(frozen=True)
 class Figures:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -151,26 +149,7 @@ class MeApi(APIView):
 
     @extend_schema(operation_id="me", responses={200: MeOutSerializer, 401: UNAUTHORIZED})
     def get(self, request: Request) -> Response:
-        principal = request_principal(request)
-        organization = principal.organization
-        body: dict[str, Any] = {"organization": {"id": organization.id, "name": organization.name}}
-        if principal.user is not None:
-            body["user"] = {
-                "id": principal.member_id,
-                "email": principal.user.email,
-                "name": principal.user.first_name,
-            }
-            body["role"] = principal.role
-        else:
-            key = principal.api_key
-            assert key is not None
-            body["api_key"] = {
-                "id": key.id,
-                "name": key.name,
-                "prefix": key.prefix,
-                "scopes": key.scopes,
-            }
-        return Response(MeOutSerializer(body).data)
+        return Response(MeOutSerializer(selectors.me(principal=request_principal(request))).data)
 
 
 class UserListCreateApi(APIView):

@@ -40,39 +40,54 @@ class CredentialThrottle(PolicyThrottle):
         return [(credential_policy(), principal.credential_id)]
 
 
-def _email_digest(request: Any) -> str | None:
-    """Return a digest of the login's email (trimmed, lower case), or None if it has none.
+def _email_digest(email: object) -> str | None:
+    """Return a digest of a login's email (trimmed, lower case), or None if it has none.
 
     A digest, not the address: counters live in Redis keys and table rows that anyone
     operating the cache reads, and an email typed by an attacker is not ours to store.
     """
-    data = request.data  # may raise ParseError / UnsupportedMediaType: the caller's concern
-    email = data.get("email") if isinstance(data, Mapping) else None
     if not isinstance(email, str) or not email_normalise(email):
         return None
     return hashlib.sha256(email_normalise(email).encode()).hexdigest()[:32]
 
 
-class LoginThrottle(PolicyThrottle):
-    """``RATE_LIMIT_LOGIN_PER_MINUTE`` attempts per client IP, and as many per email.
+def login_ip_count(request: Any) -> None:
+    """Count one login attempt against the client IP's limit (not refused yet)."""
+    count(request, [(Policy("login-ip", settings.RATE_LIMIT_LOGIN_PER_MINUTE), client_ip(request))])
 
-    Every attempt counts against both, whatever its outcome: a guesser spreading over many
-    addresses still meets the email's limit, and one trying many emails meets the IP's.
+
+def login_attempt_count(request: Any, email: object) -> None:
+    """Count one login attempt of ``email`` from this client; raise ``RateLimited`` over
+    either limit.
+
+    ``RATE_LIMIT_LOGIN_PER_MINUTE`` attempts per client IP, and as many per email, whatever
+    their outcome: a guesser spreading over many addresses still meets the email's limit,
+    and one trying many emails meets the IP's. Every login counts here: the API's tokens
+    (``LoginThrottle``) and the dashboard's form share the same counters.
     """
+    login_ip_count(request)
+    digest = _email_digest(email)
+    if digest is not None:
+        count(
+            request,
+            [(Policy("login-email", settings.RATE_LIMIT_LOGIN_PER_MINUTE), digest)],
+        )
+    refuse_if_exceeded(request)
+
+
+class LoginThrottle(PolicyThrottle):
+    """SPEC §9's login limits on the token endpoint (``login_attempt_count``)."""
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        limit = settings.RATE_LIMIT_LOGIN_PER_MINUTE
-        count(request, [(Policy("login-ip", limit), client_ip(request))])
+        login_ip_count(request)
         try:
-            digest = _email_digest(request)
+            data = request.data
         except APIException:
             # A body that is not JSON still cost the IP an attempt; over the limit, the 429
             # is the answer rather than the 400.
             refuse_if_exceeded(request)
             raise
-        if digest is not None:
-            count(request, [(Policy("login-email", limit), digest)])
-        refuse_if_exceeded(request)
+        login_attempt_count(request, data.get("email") if isinstance(data, Mapping) else None)
         return True
 
 

@@ -89,8 +89,13 @@ def _membership_for_login(user: User, organization: str | None) -> Membership:
     raise OrganizationAmbiguous("This user is not a member of that organization.")
 
 
-def login(*, email: str, password: str, organization: str | None = None) -> Session:
-    """Check the credentials and open a session: an access and a refresh token."""
+def member_authenticate(
+    *, email: str, password: str, organization: str | None = None
+) -> Membership:
+    """Check the credentials; return the membership they open (failures are audited).
+
+    The one check of every login, the API's tokens and the dashboard's session alike.
+    """
     user = User.objects.filter(username=email_normalise(email)).first()
     if user is None:
         # The same Argon2 work as a real check, so timing does not reveal unknown emails.
@@ -118,24 +123,34 @@ def login(*, email: str, password: str, organization: str | None = None) -> Sess
             changes={"email": user.username},
         )
         raise LoginFailed
-    membership = _membership_for_login(user, organization)
+    return _membership_for_login(user, organization)
+
+
+def login_record(*, membership: Membership) -> None:
+    """Record a successful login of ``membership`` in the audit log."""
+    tenancy_event.send(
+        sender=Organization,
+        action="auth.login",
+        organization=membership.organization,
+        actor=None,
+        actor_user_id=membership.user_id,
+        object_type="user",
+        object_id=str(membership.pk),
+        changes={},
+    )
+
+
+def login(*, email: str, password: str, organization: str | None = None) -> Session:
+    """Check the credentials and open a session: an access and a refresh token."""
+    membership = member_authenticate(email=email, password=password, organization=organization)
     now = timezone.now()
     with transaction.atomic():
         session = session_issue(membership=membership, now=now)
-        User.objects.filter(pk=user.pk).update(last_login=now)
+        User.objects.filter(pk=membership.user_id).update(last_login=now)
         # Each login sweeps the person's own expired records, so the table stays as small
         # as the live sessions without a periodic job.
-        RefreshToken.objects.filter(user_id=user.pk, expires_at__lt=now).delete()
-        tenancy_event.send(
-            sender=Organization,
-            action="auth.login",
-            organization=membership.organization,
-            actor=None,
-            actor_user_id=user.pk,
-            object_type="user",
-            object_id=str(membership.pk),
-            changes={},
-        )
+        RefreshToken.objects.filter(user_id=membership.user_id, expires_at__lt=now).delete()
+        login_record(membership=membership)
     return session
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from lucro.core import crypto
 from lucro.core.errors import NotFound
 from lucro.core.pagination import Key, Keyset, Page, PageParams
 from lucro.tenancy.models import Organization
@@ -62,3 +63,12 @@ def delivery_get(*, endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDeliv
         raise NotFound("No such delivery.")
     delivery.endpoint = endpoint
     return delivery
+
+
+def endpoints_under_old_keys() -> QuerySet[WebhookEndpoint]:
+    """Return the endpoints with a secret (current or previous) under a non-primary key."""
+    primary = crypto.primary_key_id()
+    return WebhookEndpoint.objects.filter(
+        ~Q(secret_key_id=primary)
+        | (~Q(previous_secret_encrypted="") & ~Q(previous_secret_key_id=primary))
+    )

@@ -34,7 +34,7 @@ from lucro.core import crypto
 from lucro.core.errors import Conflict
 from lucro.tenancy.models import Organization
 from lucro.tenancy.principal import Principal
-from lucro.webhooks import signals, signing, transport
+from lucro.webhooks import selectors, signals, signing, transport
 from lucro.webhooks.models import (
     TEST_EVENT,
     EventType,
@@ -200,6 +200,42 @@ def endpoint_secret_rotate(
         endpoint, actor, "webhook.rotated", {"old_signs_until": endpoint.previous_secret_expires_at}
     )
     return EndpointWithSecret(endpoint, secret)
+
+
+def endpoints_reencrypt_chunk(*, after: uuid.UUID | None, limit: int) -> crypto.ReencryptChunk:
+    """Re-encrypt under the primary field key the secrets of up to ``limit`` endpoints.
+
+    The webhooks' part of ``manage.py rotate_field_keys`` (the account numbers' is
+    ``ingestion.transitions.accounts_reencrypt_chunk``, which this mirrors): one transaction
+    per chunk, endpoints in primary-key order after ``after``, those a concurrent rotation
+    of the secret holds skipped (SKIP LOCKED) and counted for a later pass. Both the current
+    secret and one still signing after a rotation are re-encrypted; neither changes.
+    """
+    primary = crypto.primary_key_id()
+    todo = selectors.endpoints_under_old_keys()
+    if after is not None:
+        todo = todo.filter(pk__gt=after)
+    with transaction.atomic():
+        candidates = list(todo.order_by("pk").values_list("pk", flat=True)[:limit])
+        if not candidates:
+            return crypto.ReencryptChunk(0, None, 0)
+        rows = list(todo.filter(pk__in=candidates).select_for_update(skip_locked=True))
+        for endpoint in rows:
+            fields = {}
+            if endpoint.secret_key_id != primary:
+                fields["secret_encrypted"] = crypto.reencrypt(
+                    endpoint.secret_encrypted, stored_key_id=endpoint.secret_key_id
+                )
+                fields["secret_key_id"] = primary
+            if endpoint.previous_secret_encrypted and endpoint.previous_secret_key_id != primary:
+                fields["previous_secret_encrypted"] = crypto.reencrypt(
+                    endpoint.previous_secret_encrypted,
+                    stored_key_id=endpoint.previous_secret_key_id,
+                )
+                fields["previous_secret_key_id"] = primary
+            # update(), not save(): the endpoint did not change (no updated_at, no audit).
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**fields)
+    return crypto.ReencryptChunk(len(rows), candidates[-1], len(candidates) - len(rows))
 
 
 def endpoint_secrets(endpoint: WebhookEndpoint, *, at: dt.datetime) -> list[str]:

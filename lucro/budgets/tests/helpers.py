@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
+from lucro.fx.cache import fx_bump
 from lucro.fx.models import ExchangeRate
 from lucro.ingestion.models import Transaction
 from lucro.reports.tests.conftest import ingest, write_back
@@ -25,6 +26,7 @@ def upload(organization: Organization, day: dt.date, base: str, quote: str, rate
         organization=organization, date=day, base=base, quote=quote, rate=Decimal(rate),
         source="upload",
     )  # fmt: skip
+    fx_bump(organization.pk)  # as every writer of rates does
 
 
 def settle(

@@ -53,8 +53,11 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SEED = 20251010
 # The apps whose tables a refused request must leave untouched.
 WATCHED_APPS = ("ingestion", "enrichment", "reports", "fx", "budgets", "webhooks")
-# HTML pages for staff, behind a session login; not part of the API.
-EXCLUDED_PREFIXES = ("admin/",)
+# HTML pages behind a session login, not part of the API: the admin (staff) and the
+# dashboard (people; lucro/dashboard/tests/test_pages.py sends it hostile input).
+# GraphQL answers GraphQL errors, not problem+json, and has no OpenAPI body to start from:
+# lucro/graphql_api/tests fuzzes it (operations generated from its SDL, hostile bodies).
+EXCLUDED_PREFIXES = ("admin/", "app/", "api/v1/graphql/")
 PROBLEM = "application/problem+json"
 BASELINE = "baseline"
 

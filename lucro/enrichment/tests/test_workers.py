@@ -130,9 +130,15 @@ def wait_for(
 
 
 def settled(batch_id: uuid.UUID) -> bool:
-    return not Transaction.objects.filter(
-        batch_id=batch_id, ingestion_status__in=["pending", "processing"]
-    ).exists()
+    """No row of the batch is in flight, and the batch is marked finished: the worker marks
+    it after the last chunk's commit and its on-commit receivers, a moment later (a test
+    that read the status as soon as the rows settled saw "processing" on a slow machine)."""
+    return (
+        not Transaction.objects.filter(
+            batch_id=batch_id, ingestion_status__in=["pending", "processing"]
+        ).exists()
+        and Batch.objects.filter(pk=batch_id, status__in=["completed", "failed"]).exists()
+    )
 
 
 def ingest(organization: Any, n: int, **kwargs: Any) -> uuid.UUID:

@@ -36,7 +36,9 @@ from lucro.enrichment import tasks
 from lucro.ingestion import payload, transitions
 from lucro.ingestion.contract import ACCOUNT_NUMBER_PATTERN
 from lucro.ingestion.models import Account
+from lucro.ingestion.selectors import accounts_under_old_keys
 from lucro.ingestion.tests.test_one_owner import _strangers, writes  # noqa: F401 (a fixture)
+from lucro.ops.management.commands import rotate_field_keys
 from lucro.testing import ApiClient, make_batch
 
 URL = "/api/v1/integrations/transactions/"
@@ -430,9 +432,10 @@ def test_rotation_a_then_b_then_a_removed(
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
     out = io.StringIO()
     call_command("rotate_field_keys", chunk_size=2, stdout=out)
-    assert f"Done: 5 re-encrypted; every account number is under key {crypto.key_id(KEY_B)}" in (
-        out.getvalue()
-    )
+    assert (
+        f"Done: 5 account numbers, 0 webhook secrets re-encrypted; every encrypted value is "
+        f"under key {crypto.key_id(KEY_B)}"
+    ) in out.getvalue()
     assert "2 re-encrypted" in out.getvalue()  # in chunks
 
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
@@ -445,7 +448,7 @@ def test_rotation_a_then_b_then_a_removed(
     before = dict(Account.objects.values_list("pk", "account_number_encrypted"))
     out = io.StringIO()
     call_command("rotate_field_keys", stdout=out)
-    assert "Done: 0 re-encrypted" in out.getvalue()
+    assert "Done: 0 account numbers, 0 webhook secrets re-encrypted" in out.getvalue()
     assert dict(Account.objects.values_list("pk", "account_number_encrypted")) == before
     assert_no_trace(out.getvalue(), *numbers.values())
     assert _strangers(writes) == set()
@@ -464,7 +467,7 @@ def test_an_interrupted_rotation_resumes(api: ApiClient, settings: Any) -> None:
     assert sorted(keys) == sorted([crypto.key_id(KEY_B)] + [crypto.key_id(KEY_A)] * 3)
     out = io.StringIO()
     call_command("rotate_field_keys", chunk_size=1, stdout=out)
-    assert "Done: 3 re-encrypted" in out.getvalue()
+    assert "Done: 3 account numbers," in out.getvalue()
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
     assert sorted(a.account_number() or "" for a in Account.objects.all()) == [
         f"DE8937040044053201300{i}" for i in range(4)
@@ -495,14 +498,18 @@ def test_rotation_reports_rows_it_could_not_take(
     assert api.post(URL, with_number(IBAN)).status_code == 202
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
 
-    def always_held(*, after: Any, limit: int) -> transitions.ReencryptChunk:
+    def always_held(*, after: Any, limit: int) -> crypto.ReencryptChunk:
         if after is not None:
-            return transitions.ReencryptChunk(0, None, 0)
-        return transitions.ReencryptChunk(0, Account.objects.get().pk, 1)
+            return crypto.ReencryptChunk(0, None, 0)
+        return crypto.ReencryptChunk(0, Account.objects.get().pk, 1)
 
-    monkeypatch.setattr(transitions, "accounts_reencrypt_chunk", always_held)
+    monkeypatch.setattr(
+        rotate_field_keys,
+        "FIELDS",
+        (rotate_field_keys.Field("account numbers", always_held, accounts_under_old_keys),),
+    )
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-    with pytest.raises(CommandError, match="1 account number"):
+    with pytest.raises(CommandError, match="0 account numbers re-encrypted, but 1 still under"):
         call_command("rotate_field_keys", stdout=io.StringIO())
 
 

@@ -98,7 +98,9 @@ def stop(proc: Proc) -> None:
             proc.process.wait(timeout=5)
 
 
-def wait_http(url: str, proc: Proc, timeout: float = 30.0) -> None:
+# Generous: a readiness wait, not a speed check. Two workers importing the whole app on a
+# machine that runs both CI suites side by side took over 30 s once.
+def wait_http(url: str, proc: Proc, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.process.poll() is not None:
@@ -119,7 +121,14 @@ def start_gunicorn(folder: Path, port: int, **env: str) -> Proc:
     return start(
         GUNICORN_COMMAND,
         folder / "gunicorn.log",
-        process_env(GUNICORN_BIND=f"127.0.0.1:{port}", PROMETHEUS_MULTIPROC_DIR=str(folder), **env),
+        process_env(
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            PROMETHEUS_MULTIPROC_DIR=str(folder),
+            # gunicorn 27's control socket has one default path per user (~/.gunicorn/):
+            # the gunicorns of two suites running at once would take it from each other.
+            GUNICORN_CMD_ARGS="--no-control-socket",
+            **env,
+        ),
     )
 
 

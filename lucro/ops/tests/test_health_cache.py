@@ -59,9 +59,13 @@ def test_200_concurrent_probes_cause_one_round_of_checks(
 ) -> None:
     settings.HEALTH_CACHE_SECONDS = 30  # the burst fits in one TTL however slow the machine
     calls = _counting(monkeypatch, delay=0.3)  # probes arrive while the round runs
+    # One request first (liveness: no check) builds the process's middleware metrics, as a
+    # server's worker does before it serves: 200 first requests at once raced to register
+    # django-prometheus's metrics (DuplicateTimeseries in one thread, run alone).
+    assert Client().get("/api/live/").status_code == 200
     answers = _burst(200)
     assert len(answers) == 200
-    assert {status for status, _ in answers} == {200}
+    assert {status for status, _ in answers} == {200}, answers[0][1]  # the failed checks
     assert {body["status"] for _, body in answers} == {"ok"}
     assert calls == {"database": 1, "broker": 1, "cache": 1}
 
@@ -129,3 +133,45 @@ def test_checks_keep_their_connections_and_reconnect_after_one_dies(
     response = client.get("/api/health/")
     assert response.status_code == 200, response.json()
     assert backends[-1] != backends[0]
+
+
+@pytest.mark.django_db
+def test_a_probe_during_a_round_answers_with_the_previous_verdict_at_once(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.HEALTH_CACHE_SECONDS = 0.2
+    settings.HEALTH_CHECK_TIMEOUT = 5.0
+    health.health_warm().join(timeout=30)  # what a server worker runs when it starts
+    assert health._verdict is not None and health._verdict[1] is True
+    first = health._verdict[0]
+    calls = _counting(monkeypatch, delay=1.0)  # the next round is slow
+    time.sleep(0.3)  # the verdict has expired
+    trigger = threading.Thread(target=health.health_verdict)
+    trigger.start()
+    _wait_for_a_round()
+    started = time.monotonic()
+    assert health.health_verdict() == (True, {"database": "ok", "broker": "ok", "cache": "ok"})
+    assert time.monotonic() - started < 0.5, "the probe queued behind the round"
+    assert health._verdict[0] == first  # still the previous verdict
+    trigger.join(timeout=30)
+    assert health._verdict[0] > first
+    assert calls == {"database": 1, "broker": 1, "cache": 1}
+
+    # Without a previous verdict recent enough, a probe waits for the round in progress.
+    settings.HEALTH_CHECK_TIMEOUT = 1.5
+    time.sleep(2.0)  # older than one TTL plus one check budget
+    trigger = threading.Thread(target=health.health_verdict)
+    trigger.start()
+    _wait_for_a_round()
+    started = time.monotonic()
+    health.health_verdict()
+    assert time.monotonic() - started >= 0.5, "an expired verdict was served"
+    trigger.join(timeout=30)
+    assert calls == {"database": 2, "broker": 2, "cache": 2}
+
+
+def _wait_for_a_round() -> None:
+    deadline = time.monotonic() + 10
+    while not health._verdict_lock.locked():
+        assert time.monotonic() < deadline, "no round began"
+        time.sleep(0.01)

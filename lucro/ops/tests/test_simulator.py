@@ -74,14 +74,16 @@ def test_over_http_against_gunicorn_and_a_worker(
             "1",
             "--seed",
             "5",
+            # Generous: the worker's first poll of the filesystem broker can come late on
+            # a machine running both CI suites at once (once: nothing picked up in 60 s).
             "--timeout",
-            "60",
+            "180",
         ],
         cwd=ROOT,
         env=process_env(LOG_JSON="False"),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

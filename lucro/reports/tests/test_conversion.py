@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from lucro.core.currencies import format_money
+from lucro.fx.cache import fx_bump
 from lucro.fx.models import ExchangeRate
 from lucro.ingestion.models import Transaction
 from lucro.reports.tests.conftest import ingest, write_back
@@ -126,6 +127,7 @@ def test_organization_summary_equals_naive_per_transaction_conversion(
                 organization=organization, date=day, base=base, quote=quote, rate=rate,
                 source="upload",
             )  # fmt: skip
+            fx_bump(organization.pk)  # as every writer of rates does
             # 1 X in USD: the rate as given, or its inverse (at the default precision).
             table.setdefault(code, []).append((day, Decimal(1) / rate if usd_first else rate))
     with commit():
@@ -179,6 +181,7 @@ def _upload(organization: Any, day: str, base: str, quote: str, rate: str) -> No
         rate=Decimal(rate),
         source="upload",
     )
+    fx_bump(organization.pk)  # as every writer of rates does
 
 
 def test_account_reports_in_another_currency(owner: ApiClient, commit: Callable[[], Any]) -> None:

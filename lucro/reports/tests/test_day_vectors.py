@@ -32,13 +32,16 @@ def _month_length(first: dt.date) -> int:
     return ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - first).days
 
 
+@pytest.mark.parametrize("from_block", [False, True], ids=["built", "cut-from-a-block"])
 @pytest.mark.parametrize("seed", range(6))
-def test_vector_totals_equal_decimal_arithmetic(seed: int) -> None:
+def test_vector_totals_equal_decimal_arithmetic(seed: int, from_block: bool) -> None:
     """Random months of random amounts (up to the 2⁶² bound) in four currencies, random
     rates of up to 28 digits with gaps (and one currency at exactly 1, as the target's
     own, with small amounts only), a range starting and ending mid-month, two groups per
     currency each over several months, some months by their month's counts: every figure
-    equals the same sums done with Decimal at unlimited precision."""
+    equals the same sums done with Decimal at unlimited precision. The rates are built
+    for the range, or cut (``ScaledRates.window``) from a block of more days that have
+    rates of their own (``rateblocks``), which must count for nothing."""
     rng = random.Random(seed)
     start = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(60))
     days = rng.randrange(20, 367)
@@ -56,7 +59,19 @@ def test_vector_totals_equal_decimal_arithmetic(seed: int) -> None:
                 if code == "USD"
                 else Decimal(f"{rng.randrange(1, 10**digits)}e-{rng.randrange(0, digits)}")
             )
-    scaled = ScaledRates.build(rates, start, days)
+    if from_block:
+        before, after = rng.randrange(1, 400), rng.randrange(1, 400)
+        wider = {code: dict(by_day) for code, by_day in rates.items()}
+        for code in codes:
+            for i in [*range(-before, 0), *range(days, days + after)]:
+                wider[code][start + dt.timedelta(days=i)] = (
+                    Decimal(1) if code == "USD" else Decimal(f"{rng.randrange(1, 10**30)}e-29")
+                )
+        block = ScaledRates.build(wider, start - dt.timedelta(days=before), before + days + after)
+        scaled = block.window(before, days)
+        assert scaled.start == start
+    else:
+        scaled = ScaledRates.build(rates, start, days)
     assert [c.identity for c in scaled.currencies] == [False, False, False, True]
     groups: list[int] = []
     offsets: list[int] = []

@@ -47,7 +47,10 @@ def test_deletes_and_restores_while_workers_write_back_keep_reports_exact(
     workers.start(2, ENRICH_CHUNK_SIZE="250", ENRICH_SIMULATED_LATENCY="0.001-0.002")
     # Start once the first chunks are written back, while most rows are still to come.
     wait_for(lambda: rows.filter(ingestion_status="completed").exists(), 90, "a chunk", workers)
-    doomed = ids[::40]  # spread over the batch: some rows done already, some not yet
+    # Spread over the batch: some rows done already, some not yet. Last rows first: they
+    # are still to come when the first delete lands however slow the requests are (on a
+    # loaded machine the workers could otherwise finish before the deletes reach them).
+    doomed = ids[::40][::-1]
     back = doomed[::3]
     seen = set()
     for pk in doomed:

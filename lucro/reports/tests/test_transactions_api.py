@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from lucro.ingestion.models import Transaction
@@ -173,3 +175,45 @@ def test_patch_other_org_is_404(other_api, rows, categories):
     response = other_api.patch(f"{LIST}{rows[0]}/", {"category": categories["other"].slug})
     assert response.status_code == 404
     assert Transaction.objects.get(pk=rows[0]).category_source == "rule"
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "pending"}, {"search": "shop 1"}])
+def test_a_list_over_several_accounts_merges_them_in_order(api, other_api, params):
+    """The organization's list is read as each account's newest rows merged (one index
+    walk per account): walked with cursors, it is the whole list in the keyset's order,
+    ties of date across accounts included, with a deleted account's rows left out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lucro.ingestion.models import Account
+
+    for n in range(4):
+        ingest(
+            api.organization,
+            [
+                {"transaction_id": f"a{n}_{i}", "amount": f"-{i + 1}.00",
+                 "date": f"2025-10-{(i * (n + 1)) % 6 + 1:02d}", "name": f"Shop {i}"}
+                for i in range(9 + n)
+            ],
+            account_id=f"acc_{n}",
+        )  # fmt: skip
+    ingest(other_api.organization, [{"transaction_id": "x", "amount": "-1", "date": "2025-10-09"}])
+    Account.objects.filter(organization=api.organization, account_id="acc_3").update(
+        deleted_at=dt.datetime.now(dt.UTC)
+    )
+    walked, url, query = [], LIST, {"limit": "3", **params}
+    with CaptureQueriesContext(connection) as captured:
+        while url:
+            body = api.get(url, **query).json()
+            walked.extend(r["id"] for r in body["results"])
+            url, query = body["next"], {}
+    expected = Transaction.objects.live().filter(organization=api.organization)
+    if params.get("status"):
+        expected = expected.filter(ingestion_status=params["status"])
+    if params.get("search"):
+        expected = expected.filter(description__icontains=params["search"])
+    order = expected.order_by("-date", "-created_at", "-id").values_list("pk", flat=True)
+    assert walked == [str(pk) for pk in order]
+    assert len(walked) > 3  # more than one page
+    if connection.vendor == "postgresql":  # one short walk per account, merged
+        assert any("UNION ALL" in q["sql"] for q in captured.captured_queries)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,24 +21,13 @@ from structlog.testing import capture_logs
 from lucro.core import ratelimit
 from lucro.ops.health import health_reset
 from lucro.tenancy.services import organization_get_or_create, user_create
-from lucro.testing import ApiClient, make_batch, make_client
+from lucro.testing import ApiClient, make_batch, make_client, wait_for_a_fresh_window
 
 ME = "/api/v1/me/"
 LOGIN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
 PASSWORD = "correct-horse-battery-9"
 FIELD = re.compile(r'^"(?P<name>[a-z-]+)";r=(?P<r>\d+);t=(?P<t>\d+)$')
-
-
-def wait_for_a_fresh_window(seconds: float) -> None:
-    """Sleep into the next minute if this one has less than ``seconds`` left.
-
-    The windows are fixed minutes: a test whose requests straddle two of them would see
-    its counter restart halfway.
-    """
-    left = 60 - time.time() % 60
-    if left < seconds:
-        time.sleep(left + 0.05)
 
 
 @pytest.fixture(autouse=True)

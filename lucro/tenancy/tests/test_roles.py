@@ -192,5 +192,7 @@ def test_every_api_view_declares_its_permission_and_is_in_the_matrix() -> None:
             if hasattr(view, method) and (method.upper(), normalised) not in covered:
                 if method.upper() == "POST" and normalised == "/api/v1/auth/logout/":
                     continue  # any member; tested in test_auth
+                if normalised == "/api/v1/graphql/":
+                    continue  # any member, then each field's capability: graphql_api's tests
                 missing.append((method.upper(), normalised))
     assert not missing, f"operations missing from the role matrix: {missing}"
