@@ -15,16 +15,21 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from celery import shared_task
+from celery import Task, shared_task
 from celery.signals import celeryd_after_setup, worker_process_init
 from django.conf import settings
 from django.db import OperationalError
 
+from lucro.core.errors import transient_db_error
 from lucro.enrichment import services, signals
 from lucro.enrichment.chain import enrichers_configured
 from lucro.ingestion import transitions
 
 logger = structlog.get_logger(__name__)
+
+# How many times a chunk task runs again after a transient database error (backoff 0.5 s,
+# doubling, at most 30 s).
+CHUNK_DB_RETRIES = 5
 
 
 @shared_task(name="lucro.enrichment.enrich_batch")
@@ -33,11 +38,28 @@ def enrich_batch(batch_id: str) -> int:
     return services.batch_fan_out(batch_id=batch_id)
 
 
-@shared_task(name="lucro.enrichment.enrich_chunk")
-def enrich_chunk(batch_id: str, retry_token: str | None = None) -> int:
-    """Claim and enrich this task's share of a batch; schedule a retry with backoff on failure."""
+@shared_task(name="lucro.enrichment.enrich_chunk", bind=True, max_retries=CHUNK_DB_RETRIES)
+def enrich_chunk(self: Task, batch_id: str, retry_token: str | None = None) -> int:
+    """Claim and enrich this task's share of a batch; schedule a retry with backoff on failure.
+
+    A transient database error (a deadlock, a lock timeout; SQLite's "database is locked")
+    rolled back only the chunk that met it: the task runs again after a backoff (each
+    chunk commits on its own and claims only rows still pending, so a rerun repeats
+    nothing). Seen in CI: the embedded default's one chunk failed so, and its batch waited
+    for the sweeper. Should every retry fail, the sweeper still queues the batch later.
+    """
     token = dt.datetime.fromisoformat(retry_token) if retry_token else None
-    result = services.share_process(batch_id=batch_id, retry_token=token)
+    try:
+        result = services.share_process(batch_id=batch_id, retry_token=token)
+    except OperationalError as exc:
+        reason = transient_db_error(exc)
+        if reason is None or self.request.retries >= CHUNK_DB_RETRIES:
+            raise
+        countdown = min(30.0, 0.5 * 2**self.request.retries)
+        logger.warning(
+            "chunk_retry_transient_db_error", batch_id=batch_id, reason=reason, countdown=countdown
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
     if result.retry_token is not None:
         enrich_chunk.apply_async(
             (batch_id, result.retry_token.isoformat()), countdown=result.retry_countdown

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from lucro.enrichment import services, tasks
@@ -273,3 +274,41 @@ def test_a_batch_start_is_remembered_only_once_committed(
     batch = Batch.objects.get(pk=batch_id)
     assert (batch.status, received_at) == ("processing", batch.received_at)
     assert transitions._started[batch_id] == batch.received_at
+
+
+def test_a_transient_database_error_runs_the_chunk_task_again(
+    api: ApiClient, monkeypatch: Any
+) -> None:
+    """Seen in CI on the embedded default: a chunk task met "database is locked" and failed,
+    and its batch waited for the sweeper. Now the task runs again after a backoff."""
+    batch_id = ingest(api, 3)
+    real, calls = services.share_process, []
+
+    def locked_once(**kwargs: Any) -> services.ShareResult:
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "share_process", locked_once)
+    result = tasks.enrich_chunk.apply(args=(str(batch_id),))
+    assert result.successful(), result.traceback
+    assert (result.get(), len(calls)) == (3, 2)
+    assert statuses(batch_id) == {"completed": 3}
+
+
+def test_any_other_database_error_fails_the_chunk_task_at_once(
+    api: ApiClient, monkeypatch: Any
+) -> None:
+    batch_id = ingest(api, 3)
+    calls: list[dict[str, Any]] = []
+
+    def broken(**kwargs: Any) -> services.ShareResult:
+        calls.append(kwargs)
+        raise OperationalError("no such table: ingestion_transaction")
+
+    monkeypatch.setattr(services, "share_process", broken)
+    result = tasks.enrich_chunk.apply(args=(str(batch_id),))
+    assert result.failed() and isinstance(result.result, OperationalError)
+    assert len(calls) == 1
+    assert statuses(batch_id) == {"pending": 3}  # for the sweeper, as before

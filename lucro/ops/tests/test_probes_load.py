@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from lucro.ops.tests.conftest import free_port, start_gunicorn, stop, wait_http
 from lucro.testing import make_client
@@ -27,6 +28,15 @@ ROWS = 50
 # Measured ≈ 15 ms p95 on the probe port (and ≈ 3 s on the API port) on the 2-core
 # machine; the bound leaves room for a machine shared with other test runs.
 PROBE_P95_BOUND = 0.5
+
+
+BUSY = "503 with Retry-After"
+
+
+def _answer(response: http.client.HTTPResponse) -> int | str:
+    if response.status == 503 and response.getheader("Retry-After"):
+        return BUSY
+    return response.status
 
 
 def _p95(values: list[float]) -> float:
@@ -98,7 +108,7 @@ def test_probe_port_answers_within_bounds_under_200_ingestion_clients(tmp_path: 
                     )
                     response = conn.getresponse()
                     response.read()
-                    ingest_status.append(response.status)
+                    ingest_status.append(_answer(response))
                 except OSError as exc:
                     ingest_status.append(type(exc).__name__)
                     conn.close()
@@ -147,7 +157,15 @@ def test_probe_port_answers_within_bounds_under_200_ingestion_clients(tmp_path: 
         print(f"{name}: p95 {p95 * 1000:.0f} ms over {count} probes")
     print(f"ingestion: {len(ingest_status)} requests from {CLIENTS} clients")
 
-    assert ingest_status and set(ingest_status) == {202}, set(ingest_status)
+    answers = set(ingest_status)
+    if connection.vendor == "sqlite":
+        # One writer at a time: a batch that waited out the busy timeout (30 s) behind the
+        # queue of 200 writers gets the documented transient answer, 503 with Retry-After
+        # (seen in CI with both suites running). Nothing else passes: no 500, no 503
+        # without Retry-After, no dropped connection; and most batches are stored.
+        answers.discard(BUSY)
+        assert ingest_status.count(202) >= len(ingest_status) // 2, ingest_status
+    assert ingest_status and answers == {202}, set(ingest_status)
     for path in ("/api/live/", "/api/health/"):
         samples = probes[(probe_port, path)]
         assert len(samples) >= 10, samples
