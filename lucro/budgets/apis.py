@@ -163,11 +163,11 @@ class BudgetStatusApi(APIView):
         },
     )
     def get(self, request: Request, budget_id: str) -> Response:
-        budget = selectors.budget_get(
-            organization=request_organization(request), budget_id=budget_id
-        )
         day = parse_status_date(request.query_params, today=timezone.now().date())
-        return Response(selectors.budget_status(budget=budget, day=day))
+        status = selectors.budget_status_cached(
+            organization=request_organization(request), budget_id=budget_id, day=day
+        )
+        return Response(status)
 
 
 class AlertListApi(APIView):

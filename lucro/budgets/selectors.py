@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
+from lucro.budgets.cache import status_key
 from lucro.budgets.models import Alert, Budget
 from lucro.budgets.periods import Period, period_containing
 from lucro.core.currencies import QUANTUM, format_money
@@ -199,6 +202,33 @@ def budget_status(*, budget: Budget, day: dt.date) -> BudgetStatus:
         "currency": currency,
         "unconverted": dict(unconverted_doc(spend.rows)),
     }
+
+
+def budget_status_cached(
+    *,
+    organization: Organization,
+    budget_id: object,
+    day: dt.date,
+    budget: Budget | None = None,
+) -> BudgetStatus:
+    """Return ``budget_status`` of the organization's budget ``budget_id`` (or ``budget``,
+    already read) on ``day``, cached under the versions of what it reads
+    (``lucro.budgets.cache``): a hit reads nothing from the database; a budget that is
+    missing or another organization's is ``NotFound``, and nothing is cached for it."""
+    try:
+        pk = uuid.UUID(str(budget_id))
+    except ValueError as exc:
+        raise NotFound("No such budget.") from exc
+    key = status_key(organization.pk, pk, day)
+    found: BudgetStatus | None = cache.get(key)
+    if found is not None:
+        return found
+    if budget is None or budget.pk != pk or budget.organization_id != organization.pk:
+        budget = budget_get(organization=organization, budget_id=pk)
+    budget.organization = organization  # its status reads it: no second query for it
+    status = budget_status(budget=budget, day=day)
+    cache.set(key, status, timeout=settings.REPORT_CACHE_TIMEOUT)
+    return status
 
 
 def current_period_overlaps(

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lucro.audit.services import audit_record
+from lucro.budgets.cache import budget_changed_on_commit
 from lucro.budgets.models import DEFAULT_THRESHOLDS, Alert, Budget
 from lucro.budgets.periods import period_containing
 from lucro.budgets.selectors import (
@@ -94,6 +95,7 @@ def budget_update(
     changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if changed:
         _audit(budget, actor, "budget.updated", changed)
+    budget_changed_on_commit(budget.pk)
     _evaluate_on_commit(budget)
     return budget
 
@@ -104,6 +106,7 @@ def budget_delete(*, budget: Budget, actor: Principal | None = None) -> None:
     snapshot, budget_id = _snapshot(budget), budget.pk
     budget.delete()
     budget.pk = budget_id  # delete() clears it; the audit event names the budget that was
+    budget_changed_on_commit(budget_id)
     _audit(budget, actor, "budget.deleted", snapshot)
 
 

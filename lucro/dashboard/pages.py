@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from lucro.budgets import selectors as budgets
+from lucro.budgets.models import Budget
+from lucro.budgets.selectors import BudgetStatus
 from lucro.core.errors import ValidationFailed
 from lucro.core.pagination import PageParams
 from lucro.ingestion import selectors as ingestion
@@ -22,6 +24,7 @@ from lucro.reports import params as report_params
 from lucro.reports import selectors as reports
 from lucro.reports.queries import DateRange, month_start
 from lucro.taxonomy.selectors import categories_list
+from lucro.tenancy.models import Organization
 from lucro.tenancy.principal import Principal
 
 # An overview lists this many accounts and budgets (the first ones by id and by creation);
@@ -73,7 +76,7 @@ def overview(principal: Principal, today: dt.date) -> dict[str, Any]:
     labels = [c["category"] for c in top] + (["Other"] if other > 0 else [])
     amounts = [c["total_spend"] for c in top] + ([str(other)] if other > 0 else [])
     budget_rows = [
-        {"budget": b, "status": budgets.budget_status(budget=b, day=today)}
+        {"budget": b, "status": _status(organization, b, today)}
         for b in budgets.budget_list(organization=organization)[:OVERVIEW_BUDGETS]
     ]
     alerts = budgets.alert_list(organization=organization, unread=True).select_related("budget")
@@ -165,12 +168,18 @@ def filter_choices() -> dict[str, Any]:
     return {"category_options": list(categories_list()), "statuses": IngestionStatus.values}
 
 
+def _status(organization: Organization, budget: Budget, today: dt.date) -> BudgetStatus:
+    return budgets.budget_status_cached(
+        organization=organization, budget_id=budget.pk, day=today, budget=budget
+    )
+
+
 def budgets_page(principal: Principal, today: dt.date) -> dict[str, Any]:
     organization = principal.organization
     rows = [
         {
             "budget": b,
-            "status": budgets.budget_status(budget=b, day=today),
+            "status": _status(organization, b, today),
             "history": budgets.budget_history(budget=b, today=today, periods=HISTORY_PERIODS),
         }
         for b in budgets.budget_list(organization=organization)

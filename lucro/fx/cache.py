@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.cache import cache
+from lucro.core.cacheversions import versions_bump, versions_get
 
 _SHARED = "shared"
 
@@ -18,29 +18,21 @@ def _version_key(organization_id: uuid.UUID | str | None) -> str:
     return f"fxver:{organization_id if organization_id is not None else _SHARED}"
 
 
-def _get(key: str) -> int:
-    value = cache.get(key)
-    return int(value) if value is not None else 0
+def fx_version_keys(organization_id: uuid.UUID | str | None) -> list[str]:
+    """The counters ``fx_version`` reads: for a caller that reads them with its own in one
+    round trip (``lucro.core.cacheversions.versions_get``)."""
+    if organization_id is None:
+        return [_version_key(None)]
+    return [_version_key(None), _version_key(organization_id)]
 
 
 def fx_version(organization_id: uuid.UUID | str | None) -> str:
     """Return the version of the rates the organization sees (the shared rates' if None).
 
     One round trip to the cache (both versions at once): every converted report asks."""
-    shared_key = _version_key(None)
-    if organization_id is None:
-        return str(_get(shared_key))
-    own_key = _version_key(organization_id)
-    found = cache.get_many([shared_key, own_key])
-    return f"{int(found.get(shared_key, 0))}.{int(found.get(own_key, 0))}"
+    return ".".join(map(str, versions_get(fx_version_keys(organization_id))))
 
 
 def fx_bump(organization_id: uuid.UUID | str | None) -> None:
     """Change the version of the organization's own rates (None: the shared rates) now."""
-    key = _version_key(organization_id)
-    try:
-        cache.incr(key)
-    except ValueError:
-        # Not there yet (or evicted): readers took a missing version as 0, and a random
-        # one differs from it (and from whatever value was evicted) all but surely.
-        cache.set(key, uuid.uuid4().int % (2**62) + 1, timeout=None)
+    versions_bump([_version_key(organization_id)])

@@ -334,12 +334,14 @@ class Budget:
     @strawberry.field(description="SPEC §12's status in the period holding `date` (today).")
     def status(self, info: Info[Context, Any], date: str | None = None) -> BudgetStatus | None:
         principal = principal_with(info, CanRead)
-        budget = info.context.budgets.get(_doc(self)["id"]) or budget_selectors.budget_get(
-            organization=principal.organization, budget_id=_doc(self)["id"]
-        )
         with rest_input():
             day = parse_status_date(_query(date=date), today=timezone.now().date())
-        status = budget_selectors.budget_status(budget=budget, day=day)
+        status = budget_selectors.budget_status_cached(
+            organization=principal.organization,
+            budget_id=_doc(self)["id"],
+            day=day,
+            budget=info.context.budgets.get(_doc(self)["id"]),
+        )
         return shown(_unconverted(cast(dict[str, Any], status)))
 
 

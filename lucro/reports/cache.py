@@ -1,10 +1,12 @@
-"""Per-account cache versions: summaries are cached under a key that includes the version.
+"""Cache versions of reports: per account, and per organization (any of its accounts).
 
 Every write that touches an account's transactions (ingestion, enrichment write-back,
-manual recategorisation, retries, re-runs) is one of the lifecycle owner's transitions,
-which announces it (``events.transactions_changed``) once committed; the receiver bumps the
-accounts' versions, so the next read misses the cache and recomputes: a summary is never
-stale.
+manual recategorisation, retries, re-runs, deletes and restores) is one of the lifecycle
+owner's transitions, which announces it (``events.transactions_changed``) once committed;
+the receiver bumps the accounts' versions and their organizations', so the next read
+misses the cache and recomputes: a summary is never stale. An account's reports are
+cached under its version; what reads several accounts of an organization (a budget's
+status, ``lucro.budgets.cache``) under the organization's.
 """
 
 from __future__ import annotations
@@ -12,30 +14,40 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.db import transaction
+
+from lucro.core.cacheversions import versions_bump, versions_get
+from lucro.ingestion.models import Account
 
 
 def _version_key(account_pk: uuid.UUID | str) -> str:
     return f"acctver:{account_pk}"
 
 
+def organization_version_key(organization_id: uuid.UUID | str) -> str:
+    """The counter of the organization's reports, for ``cacheversions.versions_get``."""
+    return f"orgrepver:{organization_id}"
+
+
 def account_version(account_pk: uuid.UUID | str) -> int:
     """Return the current cache version of an account's reports."""
-    value = cache.get(_version_key(account_pk))
-    return int(value) if value is not None else 0
+    return versions_get([_version_key(account_pk)])[0]
 
 
-def accounts_bump(account_pks: Iterable[uuid.UUID | str]) -> None:
-    """Invalidate cached reports of these accounts now."""
-    for pk in sorted({str(pk) for pk in account_pks}):
-        key = _version_key(pk)
-        try:
-            cache.incr(key)
-        except ValueError:
-            # Not there yet (or evicted): any fresh value differs from what readers used,
-            # because readers treat a missing version as 0 and we store a random one.
-            cache.set(key, uuid.uuid4().int % (2**62), timeout=None)
+def accounts_bump(
+    account_pks: Iterable[uuid.UUID | str],
+    organization_ids: Iterable[uuid.UUID | str] | None = None,
+) -> None:
+    """Invalidate cached reports of these accounts and of their organizations now (None:
+    the organizations are read from the accounts, one indexed query)."""
+    pks = sorted({str(pk) for pk in account_pks})
+    if not pks:
+        return
+    if organization_ids is None:
+        organization_ids = Account.objects.filter(pk__in=pks).values_list(
+            "organization_id", flat=True
+        )
+    versions_bump([*map(_version_key, pks), *map(organization_version_key, set(organization_ids))])
 
 
 def accounts_touched(account_pks: Iterable[uuid.UUID | str]) -> None:

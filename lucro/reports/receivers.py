@@ -9,6 +9,9 @@ from typing import Any
 from lucro.reports.cache import accounts_bump
 
 
-def transactions_changed_invalidate(*, account_ids: frozenset[uuid.UUID], **_: Any) -> None:
-    """Bump the cache versions of the accounts whose transactions changed."""
-    accounts_bump(account_ids)
+def transactions_changed_invalidate(
+    *, account_ids: frozenset[uuid.UUID], organization_id: uuid.UUID | None = None, **_: Any
+) -> None:
+    """Bump the cache versions of the accounts whose transactions changed, and their
+    organization's (read from the accounts when the event names several or none)."""
+    accounts_bump(account_ids, None if organization_id is None else [organization_id])
