@@ -2,10 +2,11 @@
 ``BudgetsConfig.ready()``): ask for an evaluation of the budgets it can touch.
 
 Receivers run after the change committed (the owners' events are sent on commit). They
-filter cheaply — the budgets an evaluation would read (``selectors.budgets_touched``: one
-indexed query and its accounts) — so that a change no budget can see (an account no
-budget covers, dates outside every current period) asks for nothing, and a change whose
-accounts already have an evaluation queued asks for nothing again.
+filter cheaply — which of the accounts a started budget counts, in a current period the
+dates reach (``selectors.accounts_budgeted``: one indexed query, no model built) — so that
+a change no budget can see (an account no budget covers, dates outside every current
+period) asks for nothing, and a change whose accounts already have an evaluation queued
+asks for nothing again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from lucro.budgets.models import Budget
-from lucro.budgets.selectors import budgets_touched, covers, current_period_overlaps
+from lucro.budgets.selectors import accounts_budgeted, current_period_overlaps
 from lucro.budgets.signals import evaluation_request, evaluations_due
 from lucro.ingestion.models import Account
 
@@ -31,14 +32,14 @@ def _request(
     account_ids = list(account_ids)
     if evaluations_due(organization_id, account_ids):
         return  # the queued evaluation will see this change too (a batch's next chunk)
-    budgets = budgets_touched(
+    budgeted = accounts_budgeted(
         organization_id=organization_id,
         account_ids=account_ids,
         today=timezone.now().date(),
         dates=dates,
     )
     for account_id in account_ids:
-        if any(covers(b, account_id) for b in budgets):
+        if account_id in budgeted:
             evaluation_request(organization_id=organization_id, account_id=account_id)
 
 
