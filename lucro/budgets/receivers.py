@@ -21,7 +21,7 @@ from django.utils import timezone
 from lucro.budgets.models import Budget
 from lucro.budgets.selectors import accounts_budgeted, current_period_overlaps
 from lucro.budgets.signals import evaluation_request, evaluations_due
-from lucro.ingestion.models import Account
+from lucro.ingestion.selectors import account_organizations
 
 
 def _request(
@@ -55,7 +55,7 @@ def transactions_changed_evaluate(
         _request(organization_id, account_ids, dates)
         return
     by_organization: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for pk, org in Account.objects.filter(pk__in=account_ids).values_list("pk", "organization_id"):
+    for pk, org in account_organizations(account_ids).items():
         by_organization.setdefault(org, set()).add(pk)
     for org, accounts in by_organization.items():
         _request(org, accounts, dates)

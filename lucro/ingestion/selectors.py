@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count
@@ -15,6 +16,26 @@ from lucro.ingestion.models import (
     batch_location,
 )
 from lucro.tenancy.models import Organization
+
+# An account never moves to another organization, so which one holds it is remembered by
+# the process: a worker's write-back events name no organization, and their receivers
+# (reports' cache versions, budgets' evaluations) look each account up once, not once a
+# chunk each (≈ 2 ms a query on the bench machine). Bounded: cleared when full.
+_ORGANIZATION_OF: dict[uuid.UUID, uuid.UUID] = {}
+_REMEMBERED = 100_000
+
+
+def account_organizations(account_pks: Iterable[uuid.UUID | str]) -> dict[uuid.UUID, uuid.UUID]:
+    """Return the organization of each account (an unknown pk is left out)."""
+    pks = {uuid.UUID(str(pk)) for pk in account_pks}
+    missing = [pk for pk in pks if pk not in _ORGANIZATION_OF]
+    if missing:
+        if len(_ORGANIZATION_OF) + len(missing) > _REMEMBERED:
+            _ORGANIZATION_OF.clear()
+        _ORGANIZATION_OF.update(
+            Account.objects.filter(pk__in=missing).values_list("pk", "organization_id")
+        )
+    return {pk: _ORGANIZATION_OF[pk] for pk in pks if pk in _ORGANIZATION_OF}
 
 
 def parse_uuid(value: str, what: str) -> uuid.UUID:
