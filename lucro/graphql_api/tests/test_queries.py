@@ -143,6 +143,33 @@ def test_account_transactions_and_the_accounts_list(api: ApiClient, world) -> No
     assert second[1]["data"]["accounts"]["nodes"] == [{"accountId": "acc_2"}]
 
 
+ACCOUNT_FIELDS = "id accountId name type subtype mask currency createdAt updatedAt deletedAt"
+
+
+def test_a_page_row_s_account_is_the_one_transaction_s(api: ApiClient, world) -> None:
+    # A page's rows carry their account (read with the page, taken as a plain field by the
+    # executor); one transaction's account is resolved through the loader: both the same.
+    rows = gql(
+        api, f"{{ transactions(first: 50) {{ nodes {{ id account {{ {ACCOUNT_FIELDS} }} }} }} }}"
+    )
+    nodes = rows[1]["data"]["transactions"]["nodes"]
+    assert len(nodes) == len(world) and {n["account"]["accountId"] for n in nodes} == {
+        "acc_1",
+        "acc_2",
+    }
+    for node in {n["account"]["accountId"]: n for n in nodes}.values():  # one per account
+        one = gql(
+            api,
+            f"query($id: ID!) {{ transaction(id: $id) {{ account {{ {ACCOUNT_FIELDS} }} }} }}",
+            {"id": node["id"]},
+        )[1]["data"]["transaction"]
+        assert one["account"] == node["account"]
+        rest = api.get("/api/v1/accounts/" + node["account"]["accountId"] + "/").json()
+        assert node["account"] == {
+            camel(k): v for k, v in rest.items() if camel(k) in one["account"]
+        }
+
+
 def test_one_transaction_batch_categories_and_rules(api: ApiClient, world) -> None:
     rest = api.get(f"/api/v1/transactions/{world[0]}/").json()
     batch = Batch.objects.filter(organization=api.organization).first()
