@@ -13,11 +13,11 @@ WORKDIR /app
 # The lock first: the dependency layer is rebuilt only when the lock changes.
 COPY requirements.lock pyproject.toml ./
 RUN pip install uv==0.13.8 \
- && uv pip sync --python /opt/venv/bin/python requirements.lock
+ && uv pip sync --compile-bytecode --python /opt/venv/bin/python requirements.lock
 COPY config ./config
 COPY lucro ./lucro
 COPY manage.py gunicorn.conf.py ./
-RUN uv pip install --python /opt/venv/bin/python --no-deps . \
+RUN uv pip install --compile-bytecode --python /opt/venv/bin/python --no-deps . \
  && pip uninstall -y uv
 
 # --- final: no compilers, non-root ---------------------------------------------------------
@@ -36,6 +36,8 @@ WORKDIR /app
 COPY --chown=lucro:lucro config ./config
 COPY --chown=lucro:lucro lucro ./lucro
 COPY --chown=lucro:lucro manage.py gunicorn.conf.py ./
+# Bytecode now (PYTHONDONTWRITEBYTECODE): each process would otherwise compile the app anew.
+RUN python -m compileall -q config lucro > /dev/null
 # collectstatic (hashed names for whitenoise's manifest storage) needs settings that pass
 # the production checks, not real secrets: it never connects to the database.
 RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \

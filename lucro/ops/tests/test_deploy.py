@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -142,3 +143,19 @@ def test_gunicorn_with_its_config_serves_health(gunicorn_server: LiveGunicorn) -
         status, body = exc.code, exc.read()
     assert status == 200, body[:2000]
     assert json.loads(body)["status"] == "ok"
+
+
+def test_bytecode_is_compiled_at_install_not_in_each_process() -> None:
+    """PYTHONDONTWRITEBYTECODE is set in the image (and on the machines that run this): a
+    dependency installed without its bytecode is compiled from source in every process
+    that imports it (measured: a worker's imports took 10.5 s instead of 3.7 s)."""
+    import importlib.util
+
+    import numpy.ma.core  # imported lazily by numpy, on a report's first np.unique
+
+    compiled = importlib.util.cache_from_source(numpy.ma.core.__file__)
+    assert Path(compiled).is_file(), "make install compiles the dependencies' bytecode"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.count("--compile-bytecode") == 2  # the dependencies, then the app
+    final = dockerfile.split("FROM python:3.11-slim\n", 1)[1]
+    assert re.search(r"^RUN python -m compileall -q config lucro", final, re.MULTILINE)
