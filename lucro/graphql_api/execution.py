@@ -70,7 +70,7 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # id(grouped field set) → (the set, kept so that its id is not reused; its steps).
         # graphql-core collects a selection's fields once per request (memoized), so the
         # 100 nodes of a page share one plan.
-        self._plans: dict[int, tuple[Any, list[_Step]]] = {}
+        self._plans: dict[int, tuple[Any, list[_Step], bool]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
         steps: list[_Step] = []
@@ -108,10 +108,11 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         planned = self._plans.get(id(grouped_field_set))
         if planned is None or planned[0] is not grouped_field_set:
-            planned = (grouped_field_set, self._plan(parent_type, grouped_field_set))
+            steps = self._plan(parent_type, grouped_field_set)
+            planned = (grouped_field_set, steps, any(step[2] is not None for step in steps))
             self._plans[id(grouped_field_set)] = planned
-        steps = planned[1]
-        if all(step[2] is None for step in steps):
+        _, steps, fast = planned
+        if not fast:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -151,11 +152,11 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = coerced
                         continue
                 else:
-                    results[response_name] = self._object(
+                    sub = results[response_name] = self._object(
                         named, field_details_list, path, response_name, parent_type, value,
                         nullable, position_context,
                     )  # fmt: skip
-                    if self.is_awaitable(results[response_name]):
+                    if type(sub) is not dict and self.is_awaitable(sub):
                         waiting.append(response_name)
                     continue
             ordinary[response_name] = field_details_list
@@ -193,16 +194,21 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """Complete an object value as ``execute_field`` would: its sub-fields, and an
         error below it handled at this field (null here if it may be, else raised on)."""
         field_path = Path(path, response_name, parent_type.name)
-        field_type = object_type if nullable else GraphQLNonNull(object_type)
         try:
-            sub = self.collect_and_execute_subfields(
-                object_type, field_details_list, field_path, value, position_context
-            )
+            grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+            if defers or position_context is not None:  # @defer: graphql-core's own way
+                sub = self.execute_collected_subfields(
+                    object_type, value, field_path, grouped, defers, position_context
+                )
+            else:  # what execute_collected_subfields does then, called directly
+                sub = self.execute_fields(object_type, value, field_path, grouped, None)
         except Exception as raw_error:
+            field_type = object_type if nullable else GraphQLNonNull(object_type)
             self.handle_field_error(raw_error, field_type, field_details_list, field_path)
             return None
-        if not self.is_awaitable(sub):
+        if type(sub) is dict or not self.is_awaitable(sub):
             return sub
+        field_type = object_type if nullable else GraphQLNonNull(object_type)
 
         async def awaited() -> Any:
             try:
