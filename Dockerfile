@@ -37,7 +37,7 @@ COPY --chown=lucro:lucro config ./config
 COPY --chown=lucro:lucro lucro ./lucro
 COPY --chown=lucro:lucro manage.py gunicorn.conf.py ./
 # Bytecode now (PYTHONDONTWRITEBYTECODE): each process would otherwise compile the app anew.
-RUN python -m compileall -q config lucro > /dev/null
+RUN python -m compileall -q config lucro
 # collectstatic (hashed names for whitenoise's manifest storage) needs settings that pass
 # the production checks, not real secrets: it never connects to the database.
 RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \

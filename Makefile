@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 # numpy imports lazily (numpy.ma, on a report's first np.unique) added 100 ms to the first
 # request that used it. The app's own modules are recompiled when changed (incremental).
 install: $(STAMP)
-	@$(BIN)/python -m compileall -q config lucro bench > /dev/null
+	@$(BIN)/python -m compileall -q config lucro bench
 
 lock:
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock
