@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from graphql import (
     GraphQLID,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -40,7 +41,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 # key of the field in a REST document, whether only a document holding the key takes the
 # fast path); kind None: the ordinary path.
 _Step = tuple[str, Any, str | None, Callable[..., Any] | None, Any, bool, str, bool]
-_LEAF, _OBJECT = "leaf", "object"
+_LEAF, _OBJECT, _LIST = "leaf", "object", "list"
+_FALLBACK = object()  # a step the fast path leaves to graphql-core
 # Scalars whose coercion of a str is the str itself (graphql-core's serialize_string/_id).
 _TEXT = (GraphQLString, GraphQLID)
 _DEFINITION = "strawberry-definition"  # strawberry's GraphQLField → StrawberryField link
@@ -49,16 +51,25 @@ _DEFINITION = "strawberry-definition"  # strawberry's GraphQLField → Strawberr
 DOCUMENT_KEY = "lucro-document-key"
 
 
+def _plain_object(named: Any) -> bool:
+    return isinstance(named, GraphQLObjectType) and named.is_type_of is None
+
+
 def _kind(return_type: GraphQLOutputType) -> tuple[str | None, Any, bool]:
-    """Return (kind, named type, nullable) of a field's type: a scalar or enum (leaf) or a
-    concrete object type without ``is_type_of``, possibly non-null; else kind None."""
+    """Return (kind, named type, nullable) of a field's type: a scalar or enum (leaf), a
+    concrete object type without ``is_type_of`` or a list of them (its items' type, as the
+    named type), possibly non-null; else kind None."""
     nullable = True
     if isinstance(return_type, GraphQLNonNull):
         return_type, nullable = return_type.of_type, False
     if is_leaf_type(return_type):
         return _LEAF, return_type, nullable
-    if isinstance(return_type, GraphQLObjectType) and return_type.is_type_of is None:
+    if _plain_object(return_type):
         return _OBJECT, return_type, nullable
+    if isinstance(return_type, GraphQLList):
+        item = return_type.of_type
+        if _plain_object(item.of_type if isinstance(item, GraphQLNonNull) else item):
+            return _LIST, item, nullable
     return None, return_type, nullable
 
 
@@ -151,6 +162,17 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if coerced is not None and coerced is not Undefined:
                         results[response_name] = coerced
                         continue
+                elif kind is _LIST:
+                    if type(value) is list and all(type(item) is dict for item in value):
+                        sub = self._list(
+                            named, field_details_list, path, response_name, parent_type, value,
+                            nullable, position_context,
+                        )  # fmt: skip
+                        if sub is not _FALLBACK:
+                            results[response_name] = sub
+                            if sub is not None and type(sub) is not list:
+                                waiting.append(response_name)  # an awaitable
+                            continue
                 else:
                     sub = results[response_name] = self._object(
                         named, field_details_list, path, response_name, parent_type, value,
@@ -179,6 +201,63 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not ordinary:
             return results
         return _merged(grouped_field_set, results, cast(dict[str, Any], rest))
+
+    def _list(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+        items: list[dict[str, Any]],
+        nullable: bool,
+        position_context: Any,
+    ) -> Any:
+        """Complete a list of REST documents of a plain object type as ``execute_field``
+        and ``complete_list_value`` would: each item's sub-fields, an error below an item
+        handled at the item (null there if it may be), and one it raises on handled at this
+        field. ``_FALLBACK`` (nothing done): anything deferred, left to graphql-core."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+        if defers or position_context is not None:
+            return _FALLBACK
+        field_path = Path(path, response_name, parent_type.name)
+        list_type = GraphQLList(item_type)
+        field_type = list_type if nullable else GraphQLNonNull(list_type)
+        out: list[Any] = []
+        waiting: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = field_path.add_key(index, None)
+                try:
+                    sub = self.execute_fields(object_type, item, item_path, grouped, None)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    sub = None
+                if sub is not None and type(sub) is not dict and self.is_awaitable(sub):
+                    waiting.append(index)
+                out.append(sub)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, field_details_list, field_path)
+            return None
+        if not waiting:
+            return out
+
+        async def awaited() -> Any:
+            try:
+                for index in waiting:
+                    try:
+                        out[index] = await out[index]
+                    except Exception as raw_error:
+                        item_path = field_path.add_key(index, None)
+                        self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                        out[index] = None
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, field_type, field_details_list, field_path)
+                return None
+            return out
+
+        return awaited()
 
     def _object(
         self,
