@@ -52,9 +52,9 @@ def post_worker_init(worker: object) -> None:
     (their first round opens their connections, before the first probe asks); answer the
     probe port."""
     from lucro.ops.health import health_warm
-    from lucro.ops.runtime import gc_freeze
+    from lucro.ops.runtime import gc_tune
 
-    gc_freeze()
+    gc_tune()
     health_warm()
     if _probe_listener is not None:
         from lucro.ops.probes import probe_server_start

@@ -45,9 +45,9 @@ def main(argv: list[str]) -> int:
         )
     call_command("migrate", verbosity=0)
     # As gunicorn's post_worker_init and the Celery worker's process init do.
-    from lucro.ops.runtime import gc_freeze
+    from lucro.ops.runtime import gc_tune
 
-    gc_freeze()
+    gc_tune()
     wanted = argv or list(SECTIONS)
     rows: list[BenchRow] = []
     for name in wanted:

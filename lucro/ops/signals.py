@@ -116,10 +116,10 @@ def _worker_process_shutdown(**_: Any) -> None:
 
 def _worker_process_init(**_: Any) -> None:
     # Startup objects (Django, the matcher's imports) move to the permanent generation, so
-    # full collections during a chunk only walk what the chunk allocated (see gc_freeze).
-    from lucro.ops.runtime import gc_freeze
+    # full collections during a chunk only walk what the chunk allocated (see gc_tune).
+    from lucro.ops.runtime import gc_tune
 
-    gc_freeze()
+    gc_tune()
 
 
 def _worker_ready(**_: Any) -> None:
