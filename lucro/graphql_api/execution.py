@@ -1,4 +1,4 @@
-"""A faster path through graphql-core's executor for plain scalar fields.
+"""A faster path through graphql-core's executor for plain fields read off REST documents.
 
 graphql-core resolves every field of every object alike: a response path, a resolve info
 (a 16-field object), the resolver, an awaitable check, then ``complete_value`` down to the
@@ -8,12 +8,17 @@ no resolver of their own, no arguments, no info needed): measured, that generic 
 about half of the request's time.
 
 ``LeafFastExecutionContext`` keeps graphql-core's executor and changes one step: for each
-selection set it works out once which fields are such plain scalars, and reads and coerces
-those directly (the same resolver, the same ``coerce_output_value``). Anything unusual — a
-null in a non-null field, a value the scalar refuses, a resolver that raises — is handed
-back to graphql-core's own ``execute_field``, which runs the field again the ordinary way
-and reports the error exactly as it would have (a basic field's read has no side effect).
-Fields with a resolver, arguments, a list or object type, and every field when a resolve
+selection set it works out once which fields are plain — strawberry's basic fields of a
+scalar or enum, of a concrete object type, or of a list of such objects, and resolver
+fields whose metadata names the document key holding their answer (``DOCUMENT_KEY``) —
+and reads them directly: a REST document's value by key (what ``document_resolver`` does),
+a scalar coerced by the same ``coerce_output_value``, an object's and a list's items'
+sub-fields executed the same way, errors below them handled where graphql-core handles
+them. Anything unusual — a null in a non-null field, a value the scalar refuses, a
+resolver that raises, a list that is not of documents, anything deferred — is handed back
+to graphql-core's own ``execute_field``, which runs the field again the ordinary way and
+reports the error exactly as it would have (a basic field's read has no side effect).
+Fields with a resolver of their own or arguments, and every field when a resolve
 middleware is installed, take the ordinary path.
 
 Written here rather than found: graphql-core has no such fast path, and no maintained
@@ -74,7 +79,7 @@ def _kind(return_type: GraphQLOutputType) -> tuple[str | None, Any, bool]:
 
 
 class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, with plain scalar and object fields read directly."""
+    """graphql-core's executor, with plain scalar, object and list fields read directly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
